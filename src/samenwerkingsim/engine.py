@@ -1,0 +1,648 @@
+"""State of a batch of replications and the order of one month.
+
+:class:`State` holds every quantity of DESIGN.md section 2 as arrays with a leading replication
+axis. :func:`initial_state` builds it from a scenario and the setup uniforms;
+:func:`advance_month` runs the six processes of one month in order, calling the rules in
+:mod:`samenwerkingsim.rules`. The Mesa model runs this for one replication, the ensemble engine
+for many at once: the same code, so the same history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import rules
+from .params import Behaviour, Case, Levers, PopulationSample, Scenario
+from .rules import ABSENT, DISSOLUTION, LEAVING, LEFT, MEMBER, MERGED, MERGER, RUNNING
+from .seeding import N_PORTFOLIOS
+
+EVENTS = (
+    "governance_change",   # a dated lever change from the scenario's timeline
+    "political_breach",    # a wethouder left early in a political breach
+    "incident",            # cost overrun or service failure in the shared organisation
+    "director_turnover",   # a new director
+    "exit_announced",      # a member decided to leave (takes effect after the exit lag)
+    "member_exit",         # a member's exit took effect
+    "merger_initiative",   # a bestuurlijke fusie was proposed to the councils
+    "merger_blocked",      # at least one council voted no
+    "merger_approved",     # every council voted yes
+    "dissolution_decided", # the members decided to end the arrangement
+    "dissolution",         # the arrangement ended by dissolution (ontvlechting)
+    "merger",              # the arrangement ended in a herindeling
+)
+EVENT_CODE = {name: code for code, name in enumerate(EVENTS)}
+OUTCOME_NAMES = {RUNNING: "censored", DISSOLUTION: "dissolution", MERGER: "merger"}
+
+
+@dataclass
+class LeverArrays:
+    """Lever values per replication, ``(R,)`` arrays (they may change over time)."""
+
+    has_committees: np.ndarray
+    chairs_in_db: np.ndarray
+    separate_director: np.ndarray
+    joint_meetings_per_month: np.ndarray
+    scope_back_office: np.ndarray
+    scope_policy: np.ndarray
+    culture_build_new: np.ndarray
+    equal_cost_key: np.ndarray
+    exit_cost_years: np.ndarray
+    designed_as_step_to_merger: np.ndarray
+
+
+@dataclass
+class State:
+    """Everything that changes during a run, for R replications and M member slots."""
+
+    month: int
+    # the arrangement (case data, per replication)
+    start_index: np.ndarray           # (R,) calendar month index of the start: year*12 + month-1
+    is_centrumgemeente: np.ndarray    # (R,) bool
+    provincial_pressure: np.ndarray   # (R,)
+    population: np.ndarray            # (R, M) inhabitants (0 for absent slots)
+    agenda: np.ndarray                # (R, M, D) profile of challenges (opgaven) in [0, 1]
+    is_largest: np.ndarray            # (R, M) bool: the largest member (host of a centrumgemeente)
+    levers: LeverArrays
+    # municipalities
+    status: np.ndarray                # (R, M) MEMBER, LEAVING, LEFT, MERGED or ABSENT
+    exit_month: np.ndarray            # (R, M) month an announced exit takes effect, -1 if none
+    autonomy_preference: np.ndarray   # (R, M)
+    control_demand: np.ndarray        # (R, M)
+    merger_preference: np.ndarray     # (R, M)
+    council_scepticism: np.ndarray    # (R, M)
+    ownership: np.ndarray             # (R, M)
+    value: np.ndarray                 # (R, M) perceived net value this month
+    smoothed_value: np.ndarray        # (R, M) the council's year of experience
+    frustration: np.ndarray           # (R, M) over a blocked merger
+    crisis_window_until: np.ndarray   # (R, M) last month of a decision window after a crisis
+    # wethouders: one per portfolio per member
+    stance: np.ndarray                # (R, M, P) towards the shared organisation, [0, 1]
+    tenure_months: np.ndarray         # (R, M, P)
+    personal_trust: np.ndarray        # (R, P, K) between counterpart wethouders of each pair
+    municipal_trust: np.ndarray       # (R, K) between the municipalities of each pair
+    # director
+    competence: np.ndarray            # (R,)
+    bias: np.ndarray                  # (R,) towards the largest member
+    effort: np.ndarray                # (R,) on relationships with the boards
+    # the shared organisation
+    maturity: np.ndarray              # (R,)
+    quality: np.ndarray               # (R,)
+    incident_load: np.ndarray         # (R,) recent incidents, decaying
+    merger_blocked_until: np.ndarray  # (R,) no new initiative before this month
+    # ending
+    outcome: np.ndarray               # (R,) RUNNING, DISSOLUTION or MERGER
+    end_month: np.ndarray             # (R,) month the arrangement ended, -1 while running
+    pending_outcome: np.ndarray       # (R,) decided ending, RUNNING if none
+    pending_end_month: np.ndarray     # (R,)
+    n_member_exits: np.ndarray        # (R,) exits that took effect
+    events: list = field(default_factory=list)
+
+    @property
+    def n_replications(self) -> int:
+        return len(self.outcome)
+
+    @property
+    def active(self) -> np.ndarray:
+        """Members taking part (including those whose exit has not yet taken effect)."""
+        return (self.status == MEMBER) | (self.status == LEAVING)
+
+    @property
+    def running(self) -> np.ndarray:
+        return self.outcome == RUNNING
+
+    def record(self, name: str, where: np.ndarray) -> None:
+        """Log an event for each True in ``where``, ``(R,)`` or ``(R, M)``."""
+        if not where.any():
+            return
+        if where.ndim == 1:
+            replications, members = np.nonzero(where)[0], None
+        else:
+            replications, members = np.nonzero(where)
+        self.events.append((self.month, EVENT_CODE[name], replications, members))
+
+
+# --------------------------------------------------------------------------------------------
+# Setting up
+
+
+def _choose(u, weights):
+    """Index of the category that uniform ``u`` falls in, given relative weights."""
+    cumulative = np.cumsum(np.asarray(weights, dtype=float))
+    return np.searchsorted(cumulative / cumulative[-1], u, side="right")
+
+
+def _in_range(u, bounds):
+    low, high = bounds
+    return low + (high - low) * u
+
+
+def sample_arrangements(sample: PopulationSample, draws, n_slots: int) -> dict:
+    """Draw one arrangement per replication from a population description.
+
+    Member slot 0 is the largest municipality, the last occupied slot the smallest; the size
+    ratio between them has the given median (half the draws below it, log-uniform on each side).
+    """
+    a = draws["sample_arrangement"]
+    m = draws["sample_member"]
+    r = len(a)
+    sizes = np.array([n for n, _ in sample.n_members_weights])
+    n_members = sizes[_choose(a[:, 0], [w for _, w in sample.n_members_weights])]
+    arrangement_names = [name for name, _ in sample.arrangement_weights]
+    arrangement = np.array(arrangement_names)[
+        _choose(a[:, 1], [w for _, w in sample.arrangement_weights])]
+    years = np.array([y for y, _ in sample.start_year_weights])
+    start_year = years[_choose(a[:, 2], [w for _, w in sample.start_year_weights])]
+    start_month = 1 + np.minimum((a[:, 3] * 12).astype(int), 11)
+
+    low, high = np.log(sample.size_ratio_range)
+    median = np.log(sample.size_ratio_median)
+    log_ratio = np.where(a[:, 5] < 0.5, low + (median - low) * a[:, 6],
+                         median + (high - median) * a[:, 6])
+    largest = _in_range(a[:, 7], sample.largest_population)
+    slot = np.arange(n_slots)[None, :]
+    last = (n_members - 1)[:, None]
+    # intermediate members lie log-uniformly between the largest and the smallest
+    position = np.where(slot == 0, 0.0, np.where(slot == last, 1.0, m[:, :, 0]))
+    present = slot <= last
+    population = np.where(present, np.rint(largest[:, None] * np.exp(-log_ratio[:, None]
+                                                                      * position)), 0.0)
+    centre = 0.2 + 0.6 * draws["sample_agenda_centre"]
+    spread = _in_range(a[:, 8], sample.agenda_spread)
+    agenda = np.clip(centre[:, None, :] + spread[:, None, None]
+                     * (2.0 * draws["sample_agenda"] - 1.0), 0.0, 1.0)
+    centrum = arrangement == "centrumgemeente"
+    return {
+        "present": present,
+        "population": population,
+        "agenda": agenda,
+        "autonomy_preference": _in_range(m[:, :, 1], sample.autonomy_preference),
+        "control_demand": _in_range(m[:, :, 2], sample.control_demand),
+        "merger_preference": _in_range(m[:, :, 3], sample.merger_preference),
+        "council_scepticism": _in_range(m[:, :, 4], sample.council_scepticism),
+        "start_year": start_year,
+        "start_month": start_month,
+        "is_centrumgemeente": centrum,
+        "prior_cooperation_years": _in_range(a[:, 9], sample.prior_cooperation_years),
+        "provincial_pressure": np.zeros(r),
+        "levers": {
+            "designed_as_step_to_merger": a[:, 4] < sample.p_designed_as_step_to_merger,
+            "culture_build_new": _in_range(a[:, 10], sample.culture_build_new),
+            "joint_meetings_per_month": _in_range(a[:, 11], sample.joint_meetings_per_month),
+            "scope_back_office": _in_range(a[:, 12], sample.scope_back_office),
+            "scope_policy": _in_range(a[:, 13], sample.scope_policy),
+            "has_committees": a[:, 14] < sample.p_has_committees,
+            "chairs_in_db": a[:, 15] < sample.p_chairs_in_db,
+            # in a centrumgemeente the host's gemeentesecretaris leads the staff
+            "separate_director": (a[:, 16] < sample.p_separate_director) & ~centrum,
+        },
+    }
+
+
+def fixed_arrangement(case: Case, r: int) -> dict:
+    """The arrangement of a case, repeated for every replication."""
+    def per_member(attribute):
+        return np.tile([getattr(m, attribute) for m in case.members], (r, 1)).astype(float)
+
+    n = len(case.members)
+    return {
+        "present": np.ones((r, n), dtype=bool),
+        "population": per_member("population"),
+        "agenda": np.tile(np.array([m.agenda for m in case.members], dtype=float), (r, 1, 1)),
+        "autonomy_preference": per_member("autonomy_preference"),
+        "control_demand": per_member("control_demand"),
+        "merger_preference": per_member("merger_preference"),
+        "council_scepticism": per_member("council_scepticism"),
+        "start_year": np.full(r, case.start_year),
+        "start_month": np.full(r, case.start_month),
+        "is_centrumgemeente": np.full(r, case.arrangement == "centrumgemeente"),
+        "prior_cooperation_years": np.full(r, case.prior_cooperation_years),
+        "provincial_pressure": np.full(r, case.provincial_merger_pressure),
+        "levers": {},
+    }
+
+
+def _lever_arrays(levers: Levers, overrides: dict, r: int) -> LeverArrays:
+    def value(name):
+        given = overrides.get(name, getattr(levers, name))
+        return np.broadcast_to(np.asarray(given), (r,)).copy()
+
+    return LeverArrays(
+        has_committees=value("has_committees").astype(bool),
+        chairs_in_db=value("chairs_in_db").astype(bool),
+        separate_director=value("separate_director").astype(bool),
+        joint_meetings_per_month=value("joint_meetings_per_month").astype(float),
+        scope_back_office=value("scope_back_office").astype(float),
+        scope_policy=value("scope_policy").astype(float),
+        culture_build_new=value("culture_build_new").astype(float),
+        equal_cost_key=np.full(r, levers.cost_key == "equal"),
+        exit_cost_years=value("exit_cost_years").astype(float),
+        designed_as_step_to_merger=value("designed_as_step_to_merger").astype(bool),
+    )
+
+
+def draw_director(behaviour: Behaviour, u, separate):
+    """Competence, bias towards the largest member, and effort on the boards of a new
+    director; a separate director is less biased and spends more effort on relationships."""
+    competence = _in_range(u[:, 0], behaviour.director_competence_range)
+    mean_bias = np.where(separate, behaviour.director_bias_separate,
+                         behaviour.director_bias_combined_role)
+    mean_effort = np.where(separate, behaviour.director_effort_separate,
+                           behaviour.director_effort_combined_role)
+    bias = np.clip(mean_bias * 2.0 * u[:, 1], 0.0, 1.0)
+    effort = np.clip(mean_effort + 0.3 * (u[:, 2] - 0.5), 0.0, 1.0)
+    return competence, bias, effort
+
+
+def initial_state(scenario: Scenario, draws: dict) -> State:
+    """The state at the first day of the shared organisation, for each replication."""
+    b = scenario.behaviour
+    r, n_slots = draws["stance"].shape[:2]
+    if scenario.case is not None:
+        arrangement = fixed_arrangement(scenario.case, r)
+    else:
+        arrangement = sample_arrangements(scenario.sample, draws, n_slots)
+    levers = _lever_arrays(scenario.levers, arrangement["levers"], r)
+    present = arrangement["present"]
+    population = arrangement["population"]
+    prior = arrangement["prior_cooperation_years"]
+
+    trust0 = np.clip(b.initial_trust + b.trust_per_prior_year * prior, 0.0, 1.0)
+    n_pairs = n_slots * (n_slots - 1) // 2
+    municipal_trust = np.repeat(trust0[:, None], n_pairs, axis=1)
+    competence, bias, effort = draw_director(b, draws["director"], levers.separate_director)
+    standalone = rules.standalone_quality(population, b.quality_half_population)
+    quality0 = (standalone * population).sum(axis=1) / population.sum(axis=1)
+    merger_preference = np.clip(arrangement["merger_preference"]
+                                + b.merger_preference_step_design
+                                * levers.designed_as_step_to_merger[:, None], 0.0, 1.0)
+    zeros = np.zeros((r, n_slots))
+    return State(
+        month=0,
+        start_index=arrangement["start_year"] * 12 + arrangement["start_month"] - 1,
+        is_centrumgemeente=arrangement["is_centrumgemeente"],
+        provincial_pressure=arrangement["provincial_pressure"],
+        population=population,
+        agenda=arrangement["agenda"],
+        is_largest=(np.arange(n_slots)[None, :] == np.argmax(population, axis=1)[:, None]),
+        levers=levers,
+        status=np.where(present, MEMBER, ABSENT).astype(np.int8),
+        exit_month=np.full((r, n_slots), -1),
+        autonomy_preference=arrangement["autonomy_preference"],
+        control_demand=arrangement["control_demand"],
+        merger_preference=merger_preference,
+        council_scepticism=arrangement["council_scepticism"],
+        ownership=np.full((r, n_slots), b.initial_ownership),
+        value=zeros.copy(),
+        smoothed_value=zeros.copy(),
+        frustration=zeros.copy(),
+        crisis_window_until=np.full((r, n_slots), -1),
+        stance=rules.new_wethouder_stance(draws["stance"], zeros, b.stance_spread),
+        tenure_months=np.zeros((r, n_slots, N_PORTFOLIOS)),
+        personal_trust=np.repeat(municipal_trust[:, None, :], N_PORTFOLIOS, axis=1),
+        municipal_trust=municipal_trust,
+        competence=competence,
+        bias=bias,
+        effort=effort,
+        maturity=np.clip(b.maturity_per_prior_year * prior, 0.0, 0.9),
+        quality=quality0,
+        incident_load=np.zeros(r),
+        merger_blocked_until=np.zeros(r, dtype=np.int64),
+        outcome=np.full(r, RUNNING, dtype=np.int8),
+        end_month=np.full(r, -1),
+        pending_outcome=np.full(r, RUNNING, dtype=np.int8),
+        pending_end_month=np.full(r, -1),
+        n_member_exits=np.zeros(r, dtype=np.int64),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# One month
+
+
+@dataclass(frozen=True)
+class Context:
+    """What stays fixed during a run: parameters, pair structure and the timeline."""
+
+    behaviour: Behaviour
+    first: np.ndarray             # (K,) first member slot of each pair
+    second: np.ndarray            # (K,) second member slot of each pair
+    incidence: np.ndarray         # (K, M)
+    timeline: tuple               # ((calendar index, ((lever, value), ...)), ...)
+
+    @classmethod
+    def for_scenario(cls, scenario: Scenario) -> Context:
+        first, second = rules.pair_indices(scenario.max_members)
+        timeline = tuple((change.year * 12 + change.month - 1, change.changes)
+                         for change in scenario.timeline)
+        return cls(scenario.behaviour, first, second,
+                   rules.pair_incidence(scenario.max_members), timeline)
+
+
+def advance_month(state: State, draws: dict, ctx: Context) -> None:
+    """Run one month for every replication, in the order of DESIGN.md section 3."""
+    settle_decisions(state)
+    apply_timeline(state, draws, ctx)
+    apply_calendar_and_shocks(state, draws, ctx)
+    run_organisation(state, ctx)
+    meet_and_build_trust(state, draws, ctx)
+    build_ownership(state, ctx)
+    appraise(state, ctx)
+    decide(state, draws, ctx)
+    state.month += 1
+
+
+def settle_decisions(state: State) -> None:
+    """Exits and endings decided earlier take effect when their lag has passed."""
+    t = state.month
+    due_exit = (state.status == LEAVING) & (state.exit_month == t)
+    if due_exit.any():
+        state.status[due_exit] = LEFT
+        state.n_member_exits += due_exit.sum(axis=1)
+        state.record("member_exit", due_exit)
+    due_end = state.running & (state.pending_end_month == t)
+    if due_end.any():
+        state.outcome[due_end] = state.pending_outcome[due_end]
+        state.end_month[due_end] = t
+        merged = due_end & (state.outcome == MERGER)
+        state.status[merged[:, None] & state.active] = MERGED
+        state.record("dissolution", due_end & (state.outcome == DISSOLUTION))
+        state.record("merger", merged)
+
+
+def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
+    """Dated lever changes; a switch to or from a separate director brings a new director."""
+    if not ctx.timeline:
+        return
+    calendar = state.start_index + state.month
+    for when, changes in ctx.timeline:
+        due = (calendar == when) & state.running
+        if not due.any():
+            continue
+        state.record("governance_change", due)
+        for name, value in changes:
+            if name == "cost_key":
+                state.levers.equal_cost_key[due] = value == "equal"
+            else:
+                getattr(state.levers, name)[due] = value
+        if any(name == "separate_director" for name, _ in changes):
+            replace_director(state, due, draws["director_new"], ctx.behaviour)
+
+
+def replace_director(state: State, where: np.ndarray, u, behaviour: Behaviour) -> None:
+    """A new director: fresh competence, bias and effort; part of the maturity is lost."""
+    competence, bias, effort = draw_director(behaviour, u, state.levers.separate_director)
+    state.competence = np.where(where, competence, state.competence)
+    state.bias = np.where(where, bias, state.bias)
+    state.effort = np.where(where, effort, state.effort)
+    state.maturity = np.where(where, state.maturity
+                              * (1.0 - behaviour.maturity_loss_on_director_change),
+                              state.maturity)
+
+
+def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
+    """Elections, early departures of wethouders, incidents and director turnover."""
+    b = ctx.behaviour
+    t = state.month
+    calendar = state.start_index + t
+    year, month = calendar // 12, calendar % 12 + 1
+    election = rules.is_election_month(year, month)
+    active = state.active
+    replaced, breach = rules.wethouder_turnover(
+        draws["replace"], draws["depart"], election, b.wethouder_replacement_at_election,
+        b.early_departure_per_month, b.breach_share_of_departures)
+    replaced &= active[:, :, None]
+    breach &= active[:, :, None]
+    if replaced.any():
+        new_stance = rules.new_wethouder_stance(draws["new_stance"], state.smoothed_value,
+                                                b.stance_spread)
+        state.stance = np.where(replaced, new_stance, state.stance)
+        state.tenure_months = np.where(replaced, 0.0, state.tenure_months)
+        # a newcomer inherits the trust between the municipalities, not the person's
+        newcomer_in_pair = replaced[:, ctx.first, :] | replaced[:, ctx.second, :]  # (R, K, P)
+        state.personal_trust = np.where(newcomer_in_pair.transpose(0, 2, 1),
+                                        state.municipal_trust[:, None, :], state.personal_trust)
+    state.tenure_months += 1.0
+    if election.any():
+        shift = draws["election_shift"]
+        pull = b.scepticism_value_pull * -np.tanh(state.smoothed_value)
+        at_election = election[:, None] & active
+        state.council_scepticism = np.where(at_election, rules.shift_at_election(
+            state.council_scepticism, shift[:, :, 0], b.election_scepticism_shift, pull),
+            state.council_scepticism)
+        state.autonomy_preference = np.where(at_election, rules.shift_at_election(
+            state.autonomy_preference, shift[:, :, 1], b.election_autonomy_shift),
+            state.autonomy_preference)
+    breach_member = breach.any(axis=2) & state.running[:, None]
+    if breach_member.any():
+        state.council_scepticism = np.clip(state.council_scepticism
+                                           + b.breach_scepticism_jump * breach_member, 0.0, 1.0)
+        state.crisis_window_until = np.where(breach_member, t + 2, state.crisis_window_until)
+        state.record("political_breach", breach_member)
+
+    rate = rules.incident_rate(b.incident_rate_per_month, state.competence, state.maturity)
+    incidents = rules.poisson_from_uniform(draws["incident"], rate) * state.running
+    state.incident_load = state.incident_load * (1.0 - 1.0 / b.incident_memory_months) + incidents
+    state.record("incident", incidents > 0)
+
+    turnover = (draws["director_turnover"] < b.director_turnover_per_month) & state.running
+    if turnover.any():
+        replace_director(state, turnover, draws["director_new"], b)
+        state.record("director_turnover", turnover)
+
+
+def run_organisation(state: State, ctx: Context) -> None:
+    """Maturity grows; quality follows what scale, maturity and the director allow."""
+    b = ctx.behaviour
+    state.maturity = rules.grow_maturity(state.maturity, b.maturity_growth_per_month)
+    combined = (state.population * state.active).sum(axis=1)
+    target = rules.attainable_quality(combined, state.maturity, state.competence,
+                                      state.incident_load, b.quality_half_population,
+                                      b.incident_quality_penalty)
+    state.quality = state.quality + b.quality_adjustment_per_month * (target - state.quality)
+
+
+def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
+    """Meetings between counterpart wethouders build or break personal trust; municipal trust
+    follows slowly, fed by the director's effort."""
+    b = ctx.behaviour
+    lv = state.levers
+    active = state.active
+    pair_active = active[:, ctx.first] & active[:, ctx.second]                     # (R, K)
+    n_meetings = rules.meetings_per_month(lv.joint_meetings_per_month, lv.has_committees,
+                                          lv.chairs_in_db, N_PORTFOLIOS)          # (R, P)
+    similarity = rules.agenda_similarity(state.agenda, ctx.first, ctx.second)     # (R, K)
+    stance_gap = np.abs(state.stance[:, ctx.first, :] - state.stance[:, ctx.second, :])
+    bias_felt = state.bias[:, None] * (state.is_largest[:, ctx.first]
+                                       | state.is_largest[:, ctx.second])
+    p_success = rules.meeting_success_probability(
+        b, similarity[:, None, :], lv.culture_build_new[:, None, None],
+        state.quality[:, None, None], state.incident_load[:, None, None],
+        stance_gap.transpose(0, 2, 1), bias_felt[:, None, :], state.personal_trust)
+    n = n_meetings[:, :, None] * pair_active[:, None, :]
+    successes = rules.binomial_from_uniform(draws["meeting"], n, p_success)
+    state.personal_trust = rules.update_personal_trust(
+        state.personal_trust, successes, n - successes, b.trust_gain_per_success,
+        b.trust_loss_per_failure)
+    state.municipal_trust = np.where(pair_active, rules.update_municipal_trust(
+        state.municipal_trust, state.personal_trust.mean(axis=1), b.municipal_trust_rate,
+        state.effort[:, None], b.director_effort_trust_gain), state.municipal_trust)
+
+
+def build_ownership(state: State, ctx: Context) -> None:
+    """Eigenaarschap from participation, eroded by imposition."""
+    b = ctx.behaviour
+    lv = state.levers
+    level = rules.participation(b, lv.has_committees, lv.chairs_in_db,
+                                lv.joint_meetings_per_month, lv.culture_build_new)
+    centre_partner = state.is_centrumgemeente[:, None] & ~state.is_largest
+    imposition = rules.felt_imposition(b, level, state.bias, state.is_largest, centre_partner)
+    state.ownership = np.where(state.active, rules.update_ownership(
+        state.ownership, level, imposition, b.ownership_gain_per_month,
+        b.ownership_erosion_per_month), state.ownership)
+
+
+def member_trust(state: State, ctx: Context) -> np.ndarray:
+    """Each member's mean trust in the other active members, ``(R, M)``."""
+    active = state.active
+    pair_active = active[:, ctx.first] & active[:, ctx.second]
+    return rules.member_mean_over_pairs(state.municipal_trust, pair_active, ctx.incidence,
+                                        default=0.0)
+
+
+def appraise(state: State, ctx: Context) -> None:
+    """Each council weighs benefits against autonomy, coordination, unfairness, frustration
+    and incidents, and judges on about a year of experience."""
+    b = ctx.behaviour
+    lv = state.levers
+    active = state.active
+    pair_active = active[:, ctx.first] & active[:, ctx.second]
+    similarity = rules.member_mean_over_pairs(
+        rules.agenda_similarity(state.agenda, ctx.first, ctx.second), pair_active,
+        ctx.incidence, default=1.0)
+    shares = rules.cost_shares(state.population, active, lv.equal_cost_key)
+    state.value = rules.monthly_value(
+        b, quality=state.quality, maturity=state.maturity,
+        population=np.maximum(state.population, 1.0), active=active,
+        trust=member_trust(state, ctx), ownership=state.ownership, similarity=similarity,
+        autonomy_preference=state.autonomy_preference, control_demand=state.control_demand,
+        scope_back_office=lv.scope_back_office, scope_policy=lv.scope_policy,
+        culture=lv.culture_build_new, separate_director=lv.separate_director,
+        cost_share=shares, frustration=state.frustration, incident_load=state.incident_load)
+    if state.month == 0:
+        state.smoothed_value = state.value.copy()
+    else:
+        state.smoothed_value = rules.smooth_value(state.smoothed_value, state.value,
+                                                  b.value_smoothing_months)
+    target = rules.sigmoid(2.0 * state.smoothed_value)[:, :, None]
+    state.stance += b.stance_adaptation_per_month * (target - state.stance)
+    state.frustration *= 1.0 - b.frustration_decay_per_month
+    scope = 0.5 * (lv.scope_back_office + lv.scope_policy)
+    state.merger_preference = rules.drift_merger_preference(
+        state.merger_preference, b.merger_preference_drift, state.maturity, scope)
+
+
+def decide(state: State, draws: dict, ctx: Context) -> None:
+    """Exits, dissolution and merger, only in decision windows."""
+    b = ctx.behaviour
+    t = state.month
+    calendar = state.start_index + t
+    year, month = calendar // 12, calendar % 12 + 1
+    open_to_decide = state.running & (state.pending_outcome == RUNNING)
+    general = rules.is_general_window(year, month) & open_to_decide
+    window = (general[:, None] | (state.crisis_window_until >= t)) & open_to_decide[:, None]
+    if not window.any():
+        return
+    staying = state.status == MEMBER
+
+    # member exit: unilateral, takes effect after the exit lag
+    p_exit = rules.exit_probability(b, state.smoothed_value, state.council_scepticism,
+                                    state.levers.exit_cost_years)
+    leaves = window & staying & (draws["exit"] < p_exit)
+    if leaves.any():
+        state.status[leaves] = LEAVING
+        state.exit_month[leaves] = t + b.exit_lag_months
+        state.record("exit_announced", leaves)
+        staying = state.status == MEMBER
+        exit_due = np.where(leaves, t + b.exit_lag_months, -1).max(axis=1)
+        too_few = leaves.any(axis=1) & (staying.sum(axis=1) < 2)
+        largest_leaves = (leaves & state.is_largest).any(axis=1) & ~too_few
+        rest_value = np.where(staying, state.smoothed_value, 0.0).sum(axis=1) / np.maximum(
+            staying.sum(axis=1), 1)
+        give_up = largest_leaves & (draws["continue"] >= rules.continue_probability(
+            b, rest_value))
+        schedule_end(state, too_few | give_up, DISSOLUTION, exit_due)
+
+    # dissolution when every member values it below zero
+    all_negative = (general & (state.pending_outcome == RUNNING)
+                    & ((state.smoothed_value < 0) | ~state.active).all(axis=1))
+    schedule_end(state, all_negative, DISSOLUTION, t + b.dissolution_lag_months)
+
+    # merger: an initiative, then a unanimous vote of the councils
+    calm = general & (state.pending_outcome == RUNNING) & ~(state.status == LEAVING).any(axis=1)
+    calm &= state.merger_blocked_until <= t
+    if calm.any():
+        consider_merger(state, draws, ctx, calm)
+
+
+def schedule_end(state: State, where: np.ndarray, outcome: int, when) -> None:
+    """Decide that the arrangement ends with ``outcome`` at month ``when``."""
+    where = where & (state.pending_outcome == RUNNING)
+    if not where.any():
+        return
+    state.pending_outcome[where] = outcome
+    state.pending_end_month = np.where(where, when, state.pending_end_month)
+    if outcome == DISSOLUTION:
+        state.record("dissolution_decided", where)
+
+
+def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndarray) -> None:
+    """Merger initiative and vote: one council's no blocks it and frustrates the initiators
+    for the rest of the council term (Strebel 2019)."""
+    b = ctx.behaviour
+    t = state.month
+    active = state.active
+    n_active = np.maximum(active.sum(axis=1), 1)
+    mean_preference = (state.merger_preference * active).sum(axis=1) / n_active
+    mean_trust = (member_trust(state, ctx) * active).sum(axis=1) / n_active
+    p_initiative = rules.merger_initiative_probability(
+        b, mean_preference, mean_trust, state.maturity, state.provincial_pressure,
+        state.levers.designed_as_step_to_merger)
+    initiative = candidates & (draws["merger_initiative"] < p_initiative)
+    if not initiative.any():
+        return
+    state.record("merger_initiative", initiative)
+    largest = np.maximum((state.population * active).max(axis=1, keepdims=True), 1.0)
+    p_yes = rules.merger_yes_probability(b, state.merger_preference, state.council_scepticism,
+                                         state.autonomy_preference, state.population / largest)
+    votes_no = active & (draws["merger_vote"] >= p_yes)
+    blocked = initiative & votes_no.any(axis=1)
+    approved = initiative & ~blocked
+    if approved.any():
+        state.record("merger_approved", approved)
+        schedule_end(state, approved, MERGER, t + b.merger_lag_months)
+    if blocked.any():
+        state.record("merger_blocked", blocked)
+        initiators = blocked[:, None] & active & (state.merger_preference > 0.5)
+        state.frustration = np.clip(state.frustration + b.frustration_per_blocked_merger
+                                    * initiators, 0.0, 1.0)
+        calendar = state.start_index + t
+        next_election = ((calendar // 12 - 2) // 4 + 1) * 4 + 2  # the year of the next election
+        state.merger_blocked_until = np.where(
+            blocked, next_election * 12 + 3 - state.start_index, state.merger_blocked_until)
+
+
+def observe(state: State, ctx: Context) -> dict[str, np.ndarray]:
+    """Per-replication means of trust, ownership, value and quality this month."""
+    active = state.active
+    n_active = np.maximum(active.sum(axis=1), 1)
+    pair_active = active[:, ctx.first] & active[:, ctx.second]
+    n_pairs = np.maximum(pair_active.sum(axis=1), 1)
+    return {
+        "trust": (state.municipal_trust * pair_active).sum(axis=1) / n_pairs,
+        "ownership": (state.ownership * active).sum(axis=1) / n_active,
+        "value": (state.smoothed_value * active).sum(axis=1) / n_active,
+        "quality": state.quality.copy(),
+    }
+

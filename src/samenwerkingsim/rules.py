@@ -1,0 +1,364 @@
+"""The model's rules, once: pure functions over state arrays.
+
+Every array has a leading replication axis ``R``; member arrays are ``(R, M)``, wethouder
+arrays ``(R, M, P)`` (one wethouder per portfolio), pair arrays ``(R, K)`` or ``(R, P, K)``
+over the ``K = M(M-1)/2`` pairs of member slots. Members that are absent (padding) or have
+left are masked, never special-cased. Random numbers come in as uniforms in [0, 1) from the
+replication's own stream (see :mod:`samenwerkingsim.seeding`); the rules turn them into
+events, so the same uniforms always give the same history.
+
+The rules follow DESIGN.md section 3; docs/ODD.md describes them in prose and cites the
+literature behind each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# membership status of a member slot
+MEMBER, LEAVING, LEFT, MERGED, ABSENT = 0, 1, 2, 3, 4
+# how an arrangement ended
+RUNNING, DISSOLUTION, MERGER = 0, 1, 2
+
+MAX_MEETINGS_PER_MONTH = 7  # joint (<= 5) + committee (1) + Dagelijks Bestuur (1)
+
+
+def sigmoid(x):
+    """Logistic function, mapping log-odds to a probability."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# --------------------------------------------------------------------------------------------
+# Pairs of members
+
+
+def pair_indices(n_members: int) -> tuple[np.ndarray, np.ndarray]:
+    """The two member slots of each pair, upper triangle, in a fixed order."""
+    return np.triu_indices(n_members, 1)
+
+
+def pair_incidence(n_members: int) -> np.ndarray:
+    """``(K, M)`` matrix with a 1 where a member belongs to a pair."""
+    first, second = pair_indices(n_members)
+    incidence = np.zeros((len(first), n_members))
+    incidence[np.arange(len(first)), first] = 1.0
+    incidence[np.arange(len(first)), second] = 1.0
+    return incidence
+
+
+def member_mean_over_pairs(pair_values, pair_active, incidence, default):
+    """Mean of a pair quantity over each member's active pairs; ``default`` where it has none.
+
+    ``pair_values`` is ``(..., K)``, ``pair_active`` broadcastable to it; returns ``(..., M)``.
+    """
+    weights = pair_active.astype(float)
+    total = (pair_values * weights) @ incidence
+    count = weights @ incidence
+    if count.ndim < total.ndim:
+        count = np.broadcast_to(count[..., None, :], total.shape)
+    return np.where(count > 0, total / np.maximum(count, 1.0), default)
+
+
+def agenda_similarity(agenda, first, second):
+    """Similarity of the agendas (opgaven) of each pair: 1 - mean absolute difference."""
+    return 1.0 - np.abs(agenda[:, first, :] - agenda[:, second, :]).mean(axis=-1)
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing events from uniforms
+
+
+def poisson_from_uniform(u, rate, k_max: int = 4):
+    """Poisson count with mean ``rate`` by inverting its CDF at ``u`` (truncated at k_max)."""
+    term = np.exp(-rate)
+    cdf = term.copy()
+    count = np.zeros(np.shape(u), dtype=np.int64)
+    for k in range(1, k_max + 1):
+        count += u >= cdf
+        term = term * rate / k
+        cdf = cdf + term
+    return count
+
+
+def binomial_from_uniform(u, n, p, n_max: int = MAX_MEETINGS_PER_MONTH):
+    """Binomial count of successes out of ``n`` trials by inverting its CDF at ``u``.
+
+    ``n`` are integers in [0, n_max]; one uniform per count keeps the draw a fixed shape.
+    """
+    p = np.clip(p, 0.0, 1.0)
+    q = 1.0 - p
+    n = np.asarray(n)
+    pmf = q ** n  # P(0 successes)
+    cdf = pmf.copy()
+    count = np.zeros(np.broadcast(u, n, p).shape, dtype=np.int64)
+    ratio = p / np.where(q > 0, q, 1.0)
+    for k in range(1, n_max + 1):
+        count += (u >= cdf) & (k <= n)
+        pmf = pmf * (n - k + 1) / k * ratio
+        cdf = cdf + np.where(k <= n, pmf, 0.0)
+    return np.where(q > 0, count, n)
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Calendar and shocks
+
+
+def is_election_month(calendar_year, calendar_month):
+    """Municipal elections: every four years in March (2006, 2010, ..., 2026, 2030)."""
+    return (calendar_month == 3) & (calendar_year % 4 == 2)
+
+
+def is_general_window(calendar_year, calendar_month):
+    """Decision windows for all members: the November budget, and the three months after an
+    election (new coalition agreements)."""
+    after_election = (calendar_year % 4 == 2) & (calendar_month >= 4) & (calendar_month <= 6)
+    return (calendar_month == 11) | after_election
+
+
+def wethouder_turnover(u_replace, u_depart, election, p_replace, p_depart, breach_share):
+    """Which wethouders are replaced this month, and which departures are political breaches.
+
+    At an election each wethouder is replaced with ``p_replace``; between elections each leaves
+    early with ``p_depart``, and a share ``breach_share`` of those leave in a political breach.
+    """
+    at_election = election[:, None, None] & (u_replace < p_replace)
+    early = ~election[:, None, None] & (u_depart < p_depart)
+    breach = early & (u_depart < p_depart * breach_share)
+    return at_election | early, breach
+
+
+def new_wethouder_stance(u, smoothed_value, spread):
+    """Stance of an incoming wethouder: random around a level set by the municipality's
+    experience with the shared organisation."""
+    centre = sigmoid(2.0 * smoothed_value)[..., None]
+    return np.clip(centre + spread * (u - 0.5), 0.0, 1.0)
+
+
+def shift_at_election(level, u, half_width, pull=None):
+    """Random shift of a council attitude at an election, optionally pulled by experience."""
+    shifted = level + half_width * (2.0 * u - 1.0)
+    if pull is not None:
+        shifted = shifted + pull
+    return np.clip(shifted, 0.0, 1.0)
+
+
+def incident_rate(base_rate, competence, maturity):
+    """Incidents (cost overruns, service failures) per month: fewer with a competent director
+    and a mature organisation."""
+    return base_rate * (1.6 - competence) * (1.5 - maturity)
+
+
+# --------------------------------------------------------------------------------------------
+# 2. The organisation works
+
+
+def standalone_quality(population, half_population):
+    """Quality a municipality of this size reaches alone: small ones are vulnerable."""
+    return population / (population + half_population)
+
+
+def attainable_quality(combined_population, maturity, competence, incident_load,
+                       half_population, incident_penalty):
+    """Quality the shared organisation can reach now: scale, maturity, director competence,
+    minus the damage of recent incidents."""
+    scale = standalone_quality(combined_population, half_population)
+    level = scale * (0.6 + 0.4 * maturity) * (0.6 + 0.4 * competence)
+    return np.clip(level - incident_penalty * incident_load, 0.0, 1.0)
+
+
+def grow_maturity(maturity, rate):
+    """Integration maturity grows towards 1 over a few years."""
+    return maturity + rate * (1.0 - maturity)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Meetings and trust (success factors 1 and 3)
+
+
+def meetings_per_month(joint_meetings, has_committees, chairs_in_db, n_portfolios):
+    """Meetings per portfolio per month, ``(R, P)`` integers.
+
+    Joint portfolio-holder meetings involve every portfolio; a bestuurscommissie adds one
+    meeting per portfolio; the Dagelijks Bestuur meets monthly with the bedrijfsvoering holder
+    and, when committee chairs sit in it, with the other portfolio holders as well.
+    """
+    joint = np.rint(joint_meetings).astype(np.int64)[:, None]
+    committee = has_committees.astype(np.int64)[:, None]
+    in_db = np.zeros((len(joint), n_portfolios), dtype=np.int64)
+    in_db[:, 0] = 1
+    in_db[:, 1:] = (has_committees & chairs_in_db)[:, None]
+    return joint + committee + in_db
+
+
+def meeting_success_probability(behaviour, similarity, culture, quality, incident_load,
+                                stance_gap, bias, trust):
+    """Chance that a meeting between two wethouders succeeds (Ansell & Gash 2008: face-to-face
+    dialogue, shared understanding and small wins build trust).
+
+    Rises with agenda similarity, build-new culture, quality and existing trust; falls with
+    incidents, differing stances and the director's bias. Arguments broadcast against each
+    other; scalars per replication come in as ``(R, 1, 1)``.
+    """
+    b = behaviour
+    logit = (b.meeting_success_logit
+             + b.meeting_similarity_effect * (similarity - 0.5)
+             + b.meeting_culture_effect * (culture - 0.5)
+             + b.meeting_quality_effect * (quality - 0.5)
+             + b.meeting_trust_effect * (trust - 0.5)
+             - b.meeting_incident_effect * incident_load
+             - b.meeting_stance_effect * stance_gap
+             - b.meeting_bias_effect * bias)
+    return sigmoid(logit)
+
+
+def update_personal_trust(trust, successes, failures, gain, loss):
+    """Trust rises slowly after success and falls faster after failure (negativity bias)."""
+    trust = trust + gain * successes * (1.0 - trust)
+    trust = trust - loss * failures * trust
+    return np.clip(trust, 0.0, 1.0)
+
+
+def update_municipal_trust(municipal, personal_mean, rate, effort, effort_gain):
+    """Trust between municipalities follows personal trust slowly (Zaheer et al. 1998: it
+    outlives the persons), and the director's work on relationships feeds it directly."""
+    municipal = municipal + rate * (personal_mean - municipal)
+    return np.clip(municipal + effort_gain * effort * (1.0 - municipal), 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Ownership (success factor 2)
+
+
+def participation(behaviour, has_committees, chairs_in_db, joint_meetings, culture):
+    """Real participation in the shared organisation, ``(R,)`` in [0, 1]: a DB seat, committee
+    seats, chairs in the DB, joint meetings, co-building."""
+    b = behaviour
+    level = (b.participation_db_seat
+             + b.participation_committees * has_committees
+             + b.participation_chairs * (has_committees & chairs_in_db)
+             + b.participation_weekly_meetings * np.minimum(joint_meetings / 4.3, 1.0)
+             + b.participation_build_new * culture)
+    return np.clip(level, 0.0, 1.0)
+
+
+def felt_imposition(behaviour, participation_level, bias, is_largest, is_centre_partner):
+    """How much decisions feel imposed on each member, ``(R, M)`` in [0, 1]."""
+    b = behaviour
+    level = (b.imposition_low_participation * (1.0 - participation_level)[:, None]
+             + b.imposition_by_bias * bias[:, None] * ~is_largest
+             + b.imposition_centrumgemeente * is_centre_partner)
+    return np.clip(level, 0.0, 1.0)
+
+
+def update_ownership(ownership, participation_level, imposition, gain, erosion):
+    """Eigenaarschap grows with participation and erodes when decisions feel imposed."""
+    ownership = ownership + gain * participation_level[:, None] * (1.0 - ownership)
+    return np.clip(ownership - erosion * imposition * ownership, 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Appraisal (success factor 4)
+
+
+def cost_shares(population, active, equal_key):
+    """Each member's share of the contribution under the cost-sharing key."""
+    weights = np.where(equal_key[:, None], 1.0, population) * active
+    return weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+
+
+def monthly_value(behaviour, *, quality, maturity, population, active, trust, ownership,
+                  similarity, autonomy_preference, control_demand, scope_back_office,
+                  scope_policy, culture, separate_director, cost_share, frustration,
+                  incident_load):
+    """Perceived net value of membership this month, ``(R, M)``.
+
+    Benefits (quality above what the member reaches alone, less vulnerability, regional weight)
+    are seen through trust; against them stand the autonomy given up, the coordination burden,
+    an unfair cost share, frustration over a blocked merger and incidents. Cost savings are
+    absent on purpose: on average there are none (Allers & de Greef 2018).
+    """
+    b = behaviour
+    scope = 0.5 * (scope_back_office + scope_policy)[:, None]
+    combined = np.maximum((population * active).sum(axis=1, keepdims=True), 1.0)
+    n_active = active.sum(axis=1, keepdims=True)
+    quality_gain = quality[:, None] - standalone_quality(population, b.quality_half_population)
+    vulnerability_relief = (1.0 - population / combined) * maturity[:, None]
+    regional_weight = np.clip(np.log(combined / population) / np.log(10.0), 0.0, 1.0)
+    seen_through_trust = 0.5 + trust
+    benefit = seen_through_trust * scope * (b.quality_benefit_weight * quality_gain
+                                            + b.vulnerability_benefit_weight
+                                            * vulnerability_relief
+                                            + b.regional_benefit_weight * regional_weight)
+
+    autonomy_cost = (b.autonomy_cost_weight * autonomy_preference * scope_policy[:, None]
+                     * (1.0 - ownership) * (0.5 + control_demand))
+    coordination_cost = (b.coordination_cost_weight * np.log2(np.maximum(n_active, 2))
+                         * (1.5 - similarity) * (1.5 - culture[:, None]) * (1.5 - trust)
+                         * (1.0 - b.separate_director_coordination_relief
+                            * separate_director[:, None]))
+    positive = np.maximum(benefit, 0.0) * active
+    total_positive = positive.sum(axis=1, keepdims=True)
+    population_share = population * active / combined
+    benefit_share = np.where(total_positive > 0, positive / np.maximum(total_positive, 1e-12),
+                             population_share)
+    unfairness = b.unfairness_weight * np.maximum(cost_share - benefit_share, 0.0)
+    incidents = b.incident_cost_weight * incident_load[:, None] * scope
+    costs = (autonomy_cost + coordination_cost + unfairness
+             + b.frustration_weight * frustration + incidents)
+    return np.where(active, benefit - costs, 0.0)
+
+
+def smooth_value(smoothed, value, months):
+    """The council judges on roughly ``months`` of experience (exponential smoothing)."""
+    return smoothed + (value - smoothed) / months
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Decisions
+
+
+def exit_probability(behaviour, smoothed_value, scepticism, exit_cost_years):
+    """Chance a member decides to leave in a decision window: rises with negative experience
+    and council scepticism, falls with the uittreedsom."""
+    b = behaviour
+    logit = (b.exit_logit
+             + b.exit_value_slope * np.maximum(-smoothed_value, 0.0)
+             + b.exit_scepticism_slope * (scepticism - 0.5)
+             - b.exit_cost_slope * exit_cost_years[:, None])
+    return sigmoid(logit)
+
+
+def continue_probability(behaviour, mean_value_of_rest):
+    """Chance the remaining members go on when the largest payer leaves."""
+    return sigmoid(behaviour.continue_logit + behaviour.continue_value_slope * mean_value_of_rest)
+
+
+def merger_initiative_probability(behaviour, merger_preference, trust, maturity, pressure,
+                                  designed_as_step):
+    """Chance of a merger initiative in a general decision window: needs integration, trust
+    and a merger wish (or provincial pressure)."""
+    b = behaviour
+    logit = (b.merger_initiative_logit
+             + b.merger_initiative_preference_slope * (merger_preference - 0.5)
+             + b.merger_initiative_trust_slope * (trust - 0.5)
+             + b.merger_initiative_maturity_slope * (maturity - 0.5)
+             + b.merger_initiative_pressure_slope * (pressure + 0.5 * designed_as_step))
+    return sigmoid(logit)
+
+
+def merger_yes_probability(behaviour, merger_preference, scepticism, autonomy_preference,
+                           population_share_of_largest):
+    """Chance that a council votes for the merger; smaller partners fear absorption
+    (Strebel 2019)."""
+    b = behaviour
+    logit = (b.merger_vote_logit
+             + b.merger_vote_preference_slope * (merger_preference - 0.5)
+             - b.merger_vote_scepticism_slope * (scepticism - 0.5)
+             - b.merger_vote_autonomy_slope * (autonomy_preference - 0.5)
+             - b.merger_vote_smallness_slope * (1.0 - population_share_of_largest))
+    return sigmoid(logit)
+
+
+def drift_merger_preference(preference, rate, maturity, scope):
+    """The merger wish grows as the members grow interdependent (Elston et al. 2023)."""
+    return np.clip(preference + rate * (maturity * scope)[:, None] * (1.0 - preference), 0.0, 1.0)
