@@ -295,7 +295,7 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         council_scepticism=arrangement["council_scepticism"],
         ownership=np.full((r, n_slots), b.initial_ownership),
         value=zeros.copy(),
-        smoothed_value=zeros.copy(),
+        smoothed_value=np.where(present, b.initial_expected_value, 0.0),
         frustration=zeros.copy(),
         crisis_window_until=np.full((r, n_slots), -1),
         stance=rules.new_wethouder_stance(draws["stance"], zeros, b.stance_spread),
@@ -474,8 +474,7 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
                                           lv.chairs_in_db, N_PORTFOLIOS)          # (R, P)
     similarity = rules.agenda_similarity(state.agenda, ctx.first, ctx.second)     # (R, K)
     stance_gap = np.abs(state.stance[:, ctx.first, :] - state.stance[:, ctx.second, :])
-    bias_felt = state.bias[:, None] * (state.is_largest[:, ctx.first]
-                                       | state.is_largest[:, ctx.second])
+    bias_felt = state.bias[:, None] * pair_dominance(state, ctx)
     p_success = rules.meeting_success_probability(
         b, similarity[:, None, :], lv.culture_build_new[:, None, None],
         state.quality[:, None, None], state.incident_load[:, None, None],
@@ -490,6 +489,15 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
         state.effort[:, None], b.director_effort_trust_gain), state.municipal_trust)
 
 
+def pair_dominance(state: State, ctx: Context) -> np.ndarray:
+    """How much a pair is dominated by its larger member (0 for equals, towards 1 for a
+    giant and a dwarf), scaled by whether the largest member of all takes part, ``(R, K)``:
+    a director's bias towards the largest member is felt where one member dominates."""
+    a, b = state.population[:, ctx.first], state.population[:, ctx.second]
+    involves_largest = state.is_largest[:, ctx.first] | state.is_largest[:, ctx.second]
+    return involves_largest * (1.0 - np.minimum(a, b) / np.maximum(np.maximum(a, b), 1.0))
+
+
 def build_ownership(state: State, ctx: Context) -> None:
     """Eigenaarschap from participation, eroded by imposition."""
     b = ctx.behaviour
@@ -497,7 +505,9 @@ def build_ownership(state: State, ctx: Context) -> None:
     level = rules.participation(b, lv.has_committees, lv.chairs_in_db,
                                 lv.joint_meetings_per_month, lv.culture_build_new)
     centre_partner = state.is_centrumgemeente[:, None] & ~state.is_largest
-    imposition = rules.felt_imposition(b, level, state.bias, state.is_largest, centre_partner)
+    largest = np.maximum(state.population.max(axis=1, keepdims=True), 1.0)
+    dominated = 1.0 - state.population / largest
+    imposition = rules.felt_imposition(b, level, state.bias, dominated, centre_partner)
     state.ownership = np.where(state.active, rules.update_ownership(
         state.ownership, level, imposition, b.ownership_gain_per_month,
         b.ownership_erosion_per_month), state.ownership)
@@ -530,11 +540,8 @@ def appraise(state: State, ctx: Context) -> None:
         scope_back_office=lv.scope_back_office, scope_policy=lv.scope_policy,
         culture=lv.culture_build_new, separate_director=lv.separate_director,
         cost_share=shares, frustration=state.frustration, incident_load=state.incident_load)
-    if state.month == 0:
-        state.smoothed_value = state.value.copy()
-    else:
-        state.smoothed_value = rules.smooth_value(state.smoothed_value, state.value,
-                                                  b.value_smoothing_months)
+    state.smoothed_value = rules.smooth_value(state.smoothed_value, state.value,
+                                              b.value_smoothing_months)
     target = rules.sigmoid(2.0 * state.smoothed_value)[:, :, None]
     state.stance += b.stance_adaptation_per_month * (target - state.stance)
     state.frustration *= 1.0 - b.frustration_decay_per_month
@@ -574,9 +581,10 @@ def decide(state: State, draws: dict, ctx: Context) -> None:
             b, rest_value))
         schedule_end(state, too_few | give_up, DISSOLUTION, exit_due)
 
-    # dissolution when every member values it below zero
+    # dissolution when every member judges the arrangement clearly negative
+    judged_negative = state.smoothed_value < b.dissolution_value_threshold
     all_negative = (general & (state.pending_outcome == RUNNING)
-                    & ((state.smoothed_value < 0) | ~state.active).all(axis=1))
+                    & (judged_negative | ~state.active).all(axis=1))
     schedule_end(state, all_negative, DISSOLUTION, t + b.dissolution_lag_months)
 
     # merger: an initiative, then a unanimous vote of the councils

@@ -294,7 +294,7 @@ class Behaviour:
     ownership_erosion_per_month: float = spec(
         0.04, "1/month", 0.0, 0.5, "ownership lost per month when all decisions feel imposed")
     initial_ownership: float = spec(
-        0.3, "[0,1]", 0.0, 1.0, "ownership at the start")
+        0.4, "[0,1]", 0.0, 1.0, "ownership at the start")
     participation_db_seat: float = spec(
         0.15, "[0,1]", 0.0, 1.0, "participation from a seat in the Dagelijks Bestuur (every "
         "member)")
@@ -324,19 +324,22 @@ class Behaviour:
     regional_benefit_weight: float = spec(
         0.3, "value/unit", 0.0, 10.0, "value of more weight in the region")
     autonomy_cost_weight: float = spec(
-        0.8, "value/unit", 0.0, 10.0, "cost of autonomy given up: autonomy preference x "
+        0.6, "value/unit", 0.0, 10.0, "cost of autonomy given up: autonomy preference x "
         "policy scope x (1 - ownership)")
     coordination_cost_weight: float = spec(
         0.25, "value/unit", 0.0, 10.0, "cost of coordinating with the other members")
     separate_director_coordination_relief: float = spec(
         0.3, "share", 0.0, 1.0, "share of coordination cost a separate director takes away")
     unfairness_weight: float = spec(
-        1.0, "value/share", 0.0, 10.0, "cost of paying a larger share than the share of "
+        0.4, "value/share", 0.0, 10.0, "cost of paying a larger share than the share of "
         "benefit received")
     frustration_weight: float = spec(
         1.0, "value/unit", 0.0, 10.0, "cost of frustration over a blocked merger")
     incident_cost_weight: float = spec(
-        0.3, "value/incident", 0.0, 10.0, "cost of the recent incident load")
+        0.15, "value/incident", 0.0, 10.0, "cost of the recent incident load")
+    initial_expected_value: float = spec(
+        0.2, "value", -2.0, 2.0, "the councils' expectation at the start, where their "
+        "judgement begins (they chose to start)")
     value_smoothing_months: float = spec(
         12.0, "months", 1.0, 60.0, "the council judges on about this much experience")
     merger_preference_drift: float = spec(
@@ -363,6 +366,9 @@ class Behaviour:
     continue_value_slope: float = spec(
         4.0, "log-odds/value", 0.0, 30.0, "rise of those log-odds per unit of the rest's "
         "mean smoothed value")
+    dissolution_value_threshold: float = spec(
+        -0.15, "value", -2.0, 0.0, "the members dissolve in a decision window when every "
+        "one judges the arrangement below this smoothed value")
     dissolution_lag_months: int = spec(
         12, "months", 0, 60, "time between a dissolution decision and the end (ontvlechting)")
     merger_initiative_logit: float = spec(
@@ -381,7 +387,7 @@ class Behaviour:
         0.35, "[0,1]", 0.0, 1.0, "extra merger wish when the arrangement was designed as a "
         "step to merger")
     merger_vote_logit: float = spec(
-        1.5, "log-odds", -10.0, 10.0, "log-odds of a yes vote in a council at neutral "
+        0.0, "log-odds", -10.0, 10.0, "log-odds of a yes vote in a council at neutral "
         "conditions")
     merger_vote_preference_slope: float = spec(
         5.0, "log-odds/unit", 0.0, 30.0, "effect of the council's merger wish on its vote")

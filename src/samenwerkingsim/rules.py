@@ -162,7 +162,9 @@ def attainable_quality(combined_population, maturity, competence, incident_load,
     """Quality the shared organisation can reach now: scale, maturity, director competence,
     minus the damage of recent incidents."""
     scale = standalone_quality(combined_population, half_population)
-    level = scale * (0.6 + 0.4 * maturity) * (0.6 + 0.4 * competence)
+    # a new organisation starts below its scale (the transition dip) and a competent director
+    # lifts it a little above
+    level = scale * (0.8 + 0.2 * maturity) * (0.9 + 0.2 * competence)
     return np.clip(level - incident_penalty * incident_load, 0.0, 1.0)
 
 
@@ -241,11 +243,15 @@ def participation(behaviour, has_committees, chairs_in_db, joint_meetings, cultu
     return np.clip(level, 0.0, 1.0)
 
 
-def felt_imposition(behaviour, participation_level, bias, is_largest, is_centre_partner):
-    """How much decisions feel imposed on each member, ``(R, M)`` in [0, 1]."""
+def felt_imposition(behaviour, participation_level, bias, dominated, is_centre_partner):
+    """How much decisions feel imposed on each member, ``(R, M)`` in [0, 1].
+
+    ``dominated`` is 1 - population / largest population: a director biased towards the
+    largest member is felt most by the members it dwarfs.
+    """
     b = behaviour
     level = (b.imposition_low_participation * (1.0 - participation_level)[:, None]
-             + b.imposition_by_bias * bias[:, None] * ~is_largest
+             + b.imposition_by_bias * bias[:, None] * dominated
              + b.imposition_centrumgemeente * is_centre_partner)
     return np.clip(level, 0.0, 1.0)
 
