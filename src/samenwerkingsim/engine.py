@@ -63,7 +63,10 @@ class State:
     provincial_pressure: np.ndarray   # (R,)
     population: np.ndarray            # (R, M) inhabitants (0 for absent slots)
     agenda: np.ndarray                # (R, M, D) profile of challenges (opgaven) in [0, 1]
+    pair_similarity: np.ndarray       # (R, K) agenda similarity of each pair (agendas are fixed)
     is_largest: np.ndarray            # (R, M) bool: the largest member (host of a centrumgemeente)
+    dominated: np.ndarray             # (R, M) 1 - population / largest population
+    pair_dominance: np.ndarray        # (R, K) how much the largest member dominates each pair
     levers: LeverArrays
     # municipalities
     status: np.ndarray                # (R, M) MEMBER, LEAVING, LEFT, MERGED or ABSENT
@@ -278,6 +281,8 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
                                 + b.merger_preference_step_design
                                 * levers.designed_as_step_to_merger[:, None], 0.0, 1.0)
     zeros = np.zeros((r, n_slots))
+    first, second = rules.pair_indices(n_slots)
+    is_largest = np.arange(n_slots)[None, :] == np.argmax(population, axis=1)[:, None]
     return State(
         month=0,
         start_index=arrangement["start_year"] * 12 + arrangement["start_month"] - 1,
@@ -285,7 +290,10 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         provincial_pressure=arrangement["provincial_pressure"],
         population=population,
         agenda=arrangement["agenda"],
-        is_largest=(np.arange(n_slots)[None, :] == np.argmax(population, axis=1)[:, None]),
+        pair_similarity=rules.agenda_similarity(arrangement["agenda"], first, second),
+        is_largest=is_largest,
+        dominated=rules.dominated_by_largest(population),
+        pair_dominance=rules.pair_dominance(population, is_largest, first, second),
         levers=levers,
         status=np.where(present, MEMBER, ABSENT).astype(np.int8),
         exit_month=np.full((r, n_slots), -1),
@@ -472,9 +480,9 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
     pair_active = active[:, ctx.first] & active[:, ctx.second]                     # (R, K)
     n_meetings = rules.meetings_per_month(lv.joint_meetings_per_month, lv.has_committees,
                                           lv.chairs_in_db, N_PORTFOLIOS)          # (R, P)
-    similarity = rules.agenda_similarity(state.agenda, ctx.first, ctx.second)     # (R, K)
+    similarity = state.pair_similarity                                              # (R, K)
     stance_gap = np.abs(state.stance[:, ctx.first, :] - state.stance[:, ctx.second, :])
-    bias_felt = state.bias[:, None] * pair_dominance(state, ctx)
+    bias_felt = state.bias[:, None] * state.pair_dominance
     p_success = rules.meeting_success_probability(
         b, similarity[:, None, :], lv.culture_build_new[:, None, None],
         state.quality[:, None, None], state.incident_load[:, None, None],
@@ -489,15 +497,6 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
         state.effort[:, None], b.director_effort_trust_gain), state.municipal_trust)
 
 
-def pair_dominance(state: State, ctx: Context) -> np.ndarray:
-    """How much a pair is dominated by its larger member (0 for equals, towards 1 for a
-    giant and a dwarf), scaled by whether the largest member of all takes part, ``(R, K)``:
-    a director's bias towards the largest member is felt where one member dominates."""
-    a, b = state.population[:, ctx.first], state.population[:, ctx.second]
-    involves_largest = state.is_largest[:, ctx.first] | state.is_largest[:, ctx.second]
-    return involves_largest * (1.0 - np.minimum(a, b) / np.maximum(np.maximum(a, b), 1.0))
-
-
 def build_ownership(state: State, ctx: Context) -> None:
     """Eigenaarschap from participation, eroded by imposition."""
     b = ctx.behaviour
@@ -505,9 +504,7 @@ def build_ownership(state: State, ctx: Context) -> None:
     level = rules.participation(b, lv.has_committees, lv.chairs_in_db,
                                 lv.joint_meetings_per_month, lv.culture_build_new)
     centre_partner = state.is_centrumgemeente[:, None] & ~state.is_largest
-    largest = np.maximum(state.population.max(axis=1, keepdims=True), 1.0)
-    dominated = 1.0 - state.population / largest
-    imposition = rules.felt_imposition(b, level, state.bias, dominated, centre_partner)
+    imposition = rules.felt_imposition(b, level, state.bias, state.dominated, centre_partner)
     state.ownership = np.where(state.active, rules.update_ownership(
         state.ownership, level, imposition, b.ownership_gain_per_month,
         b.ownership_erosion_per_month), state.ownership)
@@ -528,9 +525,8 @@ def appraise(state: State, ctx: Context) -> None:
     lv = state.levers
     active = state.active
     pair_active = active[:, ctx.first] & active[:, ctx.second]
-    similarity = rules.member_mean_over_pairs(
-        rules.agenda_similarity(state.agenda, ctx.first, ctx.second), pair_active,
-        ctx.incidence, default=1.0)
+    similarity = rules.member_mean_over_pairs(state.pair_similarity, pair_active,
+                                              ctx.incidence, default=1.0)
     shares = rules.cost_shares(state.population, active, lv.equal_cost_key)
     state.value = rules.monthly_value(
         b, quality=state.quality, maturity=state.maturity,

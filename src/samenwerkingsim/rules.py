@@ -59,6 +59,20 @@ def member_mean_over_pairs(pair_values, pair_active, incidence, default):
     return np.where(count > 0, total / np.maximum(count, 1.0), default)
 
 
+def dominated_by_largest(population):
+    """How much each member is dwarfed by the largest: 1 - population / largest population."""
+    return 1.0 - population / np.maximum(population.max(axis=1, keepdims=True), 1.0)
+
+
+def pair_dominance(population, is_largest, first, second):
+    """How much the largest member dominates each pair: 0 for equals, towards 1 for a giant
+    and a dwarf, and 0 for pairs without the largest member. A director's bias towards the
+    largest member is felt where it dominates."""
+    a, b = population[:, first], population[:, second]
+    involves_largest = is_largest[:, first] | is_largest[:, second]
+    return involves_largest * (1.0 - np.minimum(a, b) / np.maximum(np.maximum(a, b), 1.0))
+
+
 def agenda_similarity(agenda, first, second):
     """Similarity of the agendas (opgaven) of each pair: 1 - mean absolute difference."""
     return 1.0 - np.abs(agenda[:, first, :] - agenda[:, second, :]).mean(axis=-1)
@@ -85,18 +99,20 @@ def binomial_from_uniform(u, n, p, n_max: int = MAX_MEETINGS_PER_MONTH):
 
     ``n`` are integers in [0, n_max]; one uniform per count keeps the draw a fixed shape.
     """
-    p = np.clip(p, 0.0, 1.0)
-    q = 1.0 - p
+    # keep q > 0 so the pmf recursion is defined; 1e-12 changes no practical draw
+    p = np.clip(p, 0.0, 1.0 - 1e-12)
     n = np.asarray(n)
-    pmf = q ** n  # P(0 successes)
-    cdf = pmf.copy()
+    # counts above the largest n add nothing, so stopping there changes no result
+    n_max = min(n_max, int(n.max(initial=0)))
+    pmf = (1.0 - p) ** n  # P(0 successes)
+    cdf = pmf
     count = np.zeros(np.broadcast(u, n, p).shape, dtype=np.int64)
-    ratio = p / np.where(q > 0, q, 1.0)
+    ratio = p / (1.0 - p)
     for k in range(1, n_max + 1):
-        count += (u >= cdf) & (k <= n)
-        pmf = pmf * (n - k + 1) / k * ratio
-        cdf = cdf + np.where(k <= n, pmf, 0.0)
-    return np.where(q > 0, count, n)
+        count += u >= cdf
+        pmf = pmf * ((n - k + 1) / k) * ratio  # zero from k = n + 1 on
+        cdf = cdf + pmf
+    return np.minimum(count, n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,14 +218,15 @@ def meeting_success_probability(behaviour, similarity, culture, quality, inciden
     other; scalars per replication come in as ``(R, 1, 1)``.
     """
     b = behaviour
+    # per-replication terms first, per-pair terms next, per-wethouder terms last: fewer
+    # operations on the largest arrays
     logit = (b.meeting_success_logit
-             + b.meeting_similarity_effect * (similarity - 0.5)
              + b.meeting_culture_effect * (culture - 0.5)
              + b.meeting_quality_effect * (quality - 0.5)
-             + b.meeting_trust_effect * (trust - 0.5)
-             - b.meeting_incident_effect * incident_load
-             - b.meeting_stance_effect * stance_gap
+             - b.meeting_incident_effect * incident_load)
+    logit = (logit + b.meeting_similarity_effect * (similarity - 0.5)
              - b.meeting_bias_effect * bias)
+    logit = logit + b.meeting_trust_effect * (trust - 0.5) - b.meeting_stance_effect * stance_gap
     return sigmoid(logit)
 
 

@@ -1,0 +1,141 @@
+"""Replications of a scenario on a choice of engine and executor.
+
+The model is a function from (scenario, seed, point, replication) to a history. This module
+splits the replications into fixed chunks, runs them in the calling process or in a pool of
+processes, and merges the chunks in replication order. Because every replication draws from
+its own stream and the aggregates are exact, the result is the same for any number of workers
+and any chunk size.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .analysis import StabilityCurves, stability_curves
+from .engine import OUTCOME_NAMES
+from .ensemble import (
+    EVENT_DTYPE,
+    RUN_DTYPE,
+    ChunkResult,
+    Trajectories,
+    event_rows,
+    run_rows,
+    simulate_chunk,
+)
+from .params import RunSettings, Scenario
+
+ENGINES = ("ensemble", "mesa")
+DEFAULT_CHUNK_SIZE = {"ensemble": 500, "mesa": 20}
+
+
+def simulate_chunk_mesa(scenario: Scenario, seed: int, point: int, replications,
+                        horizon_months: int) -> ChunkResult:
+    """Run the replications one by one through the Mesa model."""
+    from .model import SharedServiceModel  # Mesa is only imported when this engine is used
+
+    runs, events = [], []
+    trajectories = Trajectories(horizon_months)
+    for r in replications:
+        model = SharedServiceModel(scenario, seed, point, int(r))
+        model.run_until_end()
+        runs.append(run_rows(model.state, [r], horizon_months))
+        events.append(event_rows(model.state, [r]))
+        trajectories.add(model.observation_array()[:, :, None])
+    return ChunkResult(np.concatenate(runs) if runs else np.zeros(0, RUN_DTYPE),
+                       np.concatenate(events) if events else np.zeros(0, EVENT_DTYPE),
+                       trajectories)
+
+
+SIMULATORS: dict[str, Callable[..., ChunkResult]] = {
+    "ensemble": simulate_chunk,
+    "mesa": simulate_chunk_mesa,
+}
+
+
+@dataclass
+class RunResult:
+    """Everything a run of one scenario produced."""
+
+    scenario: Scenario
+    engine: str
+    runs: np.ndarray            # RUN_DTYPE, one row per replication, in replication order
+    events: np.ndarray          # EVENT_DTYPE
+    trajectories: Trajectories
+
+    @property
+    def outcomes(self) -> np.ndarray:
+        """Outcome label per replication: dissolution, merger or censored."""
+        return np.array([OUTCOME_NAMES[int(code)] for code in self.runs["outcome"]])
+
+    def curves(self) -> StabilityCurves:
+        """Stability curve and cumulative incidences of this run."""
+        return stability_curves(self.runs["end_month"], self.outcomes,
+                                self.scenario.run.horizon_months)
+
+
+def chunks(n: int, size: int) -> Iterator[range]:
+    """Consecutive ranges of replication indices of at most ``size``."""
+    for start in range(0, n, size):
+        yield range(start, min(start + size, n))
+
+
+def run_scenario(scenario: Scenario, *, replications: int | None = None,
+                 seed: int | None = None, jobs: int = 1, engine: str = "ensemble",
+                 chunk_size: int | None = None, point: int = 0,
+                 progress: Callable[[int], None] | None = None) -> RunResult:
+    """Run the replications of a scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        What to simulate; its ``run`` settings give the defaults below.
+    replications, seed : int, optional
+        Override the scenario's run settings.
+    jobs : int
+        Worker processes; 1 runs in this process. The result does not depend on it.
+    engine : {"ensemble", "mesa"}
+        Many replications at once (fast), or the Mesa model one by one; same histories.
+    chunk_size : int, optional
+        Replications per task; does not change the result.
+    point : int
+        Parameter-point index in the seed's spawn key (sweeps).
+    progress : callable, optional
+        Called with the number of replications finished in each chunk.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, found {jobs}")
+    run = scenario.run
+    run = RunSettings(replications=run.replications if replications is None else replications,
+                      horizon_years=run.horizon_years, seed=run.seed if seed is None else seed)
+    scenario = replace(scenario, run=run)
+    size = chunk_size or DEFAULT_CHUNK_SIZE[engine]
+    tasks = [(scenario, run.seed, point, list(r), run.horizon_months)
+             for r in chunks(run.replications, size)]
+    simulate = SIMULATORS[engine]
+    if jobs == 1 or len(tasks) == 1:
+        results = (simulate(*task) for task in tasks)
+        parts = _collect(results, progress)
+    else:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks), os.cpu_count() or 1)) as pool:
+            parts = _collect(pool.map(simulate, *zip(*tasks, strict=True)), progress)
+    trajectories = Trajectories(run.horizon_months)
+    for part in parts:
+        trajectories.merge(part.trajectories)
+    return RunResult(scenario, engine, np.concatenate([p.runs for p in parts]),
+                     np.concatenate([p.events for p in parts]), trajectories)
+
+
+def _collect(results, progress) -> list[ChunkResult]:
+    parts = []
+    for part in results:
+        parts.append(part)
+        if progress is not None:
+            progress(len(part.runs))
+    return parts

@@ -1,0 +1,144 @@
+"""Every file samenwerkingsim writes: CSV tables, JSON summaries, manifests, figures.
+
+Each file is written to a temporary name in the same folder and then renamed, so a reader
+never sees half a file and an interrupted run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+
+from .engine import EVENTS, OUTCOME_NAMES
+from .model import member_names
+
+DEPENDENCIES = ("samenwerkingsim", "mesa", "numpy", "scipy", "matplotlib", "tqdm")
+
+
+def write_atomically(path: Path, write: Callable[[io.TextIOBase], None]) -> Path:
+    """Write a text file through ``write(handle)`` to a temporary file, then rename it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_text(path: Path, text: str) -> Path:
+    return write_atomically(path, lambda handle: handle.write(text))
+
+
+def write_json(path: Path, data) -> Path:
+    return write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+
+
+def write_runs(path: Path, runs: np.ndarray) -> Path:
+    """``runs.csv``: one row per replication."""
+    def write(handle):
+        handle.write("replication,end_month,outcome,n_member_exits,n_members,arrangement,"
+                     "designed_as_step_to_merger,start_year\n")
+        arrangement = np.where(runs["centrumgemeente"], "centrumgemeente", "werkorganisatie")
+        outcome = np.array([OUTCOME_NAMES[int(c)] for c in runs["outcome"]])
+        step = np.where(runs["designed_as_step_to_merger"], "true", "false")
+        for row in zip(runs["replication"], runs["end_month"], outcome, runs["n_member_exits"],
+                       runs["n_members"], arrangement, step, runs["start_year"], strict=True):
+            handle.write(",".join(map(str, row)) + "\n")
+    return write_atomically(path, write)
+
+
+def write_events(path: Path, events: np.ndarray, names: list[str]) -> Path:
+    """``events.csv``: the event log, one row per event (municipality empty when it concerns
+    the whole arrangement)."""
+    labels = np.array([*names, ""])  # member -1 picks the empty label
+    event_names = np.array(EVENTS)
+
+    def write(handle):
+        handle.write("replication,month,event,municipality\n")
+        for start in range(0, len(events), 100_000):
+            part = events[start:start + 100_000]
+            lines = [f"{r},{m},{e},{w}" for r, m, e, w in zip(
+                part["replication"].tolist(), part["month"].tolist(),
+                event_names[part["event"]].tolist(), labels[part["member"]].tolist(),
+                strict=True)]
+            handle.write("\n".join(lines) + ("\n" if lines else ""))
+    return write_atomically(path, write)
+
+
+def write_trajectories(path: Path, table: dict[str, np.ndarray]) -> Path:
+    """``trajectories.csv``: monthly mean and 5/95% quantiles of each metric."""
+    columns = list(table)
+
+    def write(handle):
+        handle.write(",".join(columns) + "\n")
+        for i in range(len(table["month"])):
+            cells = []
+            for column in columns:
+                x = table[column][i]
+                if np.issubdtype(np.asarray(x).dtype, np.integer):
+                    cells.append(str(int(x)))
+                else:
+                    cells.append("" if np.isnan(x) else f"{x:.6g}")
+            handle.write(",".join(cells) + "\n")
+    return write_atomically(path, write)
+
+
+def dependency_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in DEPENDENCIES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def manifest(scenario_dict: dict, scenario_hash: str, seed: int, engine: str, jobs: int,
+             source: str | None, argv: list[str] | None = None) -> dict:
+    """What is needed to reproduce a run: versions, the resolved scenario, its hash, the seed
+    and the command line."""
+    return {
+        "versions": dependency_versions(),
+        "platform": platform.platform(),
+        "command_line": list(sys.argv if argv is None else argv),
+        "scenario_file": source,
+        "scenario_hash": scenario_hash,
+        "seed": seed,
+        "engine": engine,
+        "jobs": jobs,
+        "scenario": scenario_dict,
+    }
+
+
+def write_run_outputs(out: Path, result, curves, scenario_dict: dict, scenario_hash: str,
+                      jobs: int, source: str | None, argv: list[str] | None = None) -> list[Path]:
+    """Write every output of a run into ``out``; figures are added by the caller."""
+    from . import __version__
+
+    scenario = result.scenario
+    summary = {"scenario": scenario.name, "version": __version__, **curves.to_summary()}
+    return [
+        write_runs(out / "runs.csv", result.runs),
+        write_events(out / "events.csv", result.events, member_names(scenario)),
+        write_trajectories(out / "trajectories.csv", result.trajectories.table()),
+        write_json(out / "summary.json", summary),
+        write_json(out / "manifest.json", manifest(scenario_dict, scenario_hash,
+                                                   scenario.run.seed, result.engine, jobs,
+                                                   source, argv)),
+    ]
