@@ -15,7 +15,20 @@ import numpy as np
 
 from . import rules
 from .params import Behaviour, Case, Levers, PopulationSample, Scenario
-from .rules import ABSENT, DISSOLUTION, LEAVING, LEFT, MEMBER, MERGED, MERGER, RUNNING
+from .rules import (
+    ABSENT,
+    DISSOLUTION,
+    LEAVING,
+    LEFT,
+    MEMBER,
+    MERGED,
+    MERGER,
+    RUNNING,
+    all_axis,
+    any_axis,
+    max_axis,
+    sum_axis,
+)
 from .seeding import N_PORTFOLIOS
 
 EVENTS = (
@@ -276,7 +289,7 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
     municipal_trust = np.repeat(trust0[:, None], n_pairs, axis=1)
     competence, bias, effort = draw_director(b, draws["director"], levers.separate_director)
     standalone = rules.standalone_quality(population, b.quality_half_population)
-    quality0 = (standalone * population).sum(axis=1) / population.sum(axis=1)
+    quality0 = sum_axis(standalone * population) / sum_axis(population)
     merger_preference = np.clip(arrangement["merger_preference"]
                                 + b.merger_preference_step_design
                                 * levers.designed_as_step_to_merger[:, None], 0.0, 1.0)
@@ -336,7 +349,7 @@ class Context:
     behaviour: Behaviour
     first: np.ndarray             # (K,) first member slot of each pair
     second: np.ndarray            # (K,) second member slot of each pair
-    incidence: np.ndarray         # (K, M)
+    member_pairs: np.ndarray      # (M, M-1) the pairs of each member
     timeline: tuple               # ((calendar index, ((lever, value), ...)), ...)
 
     @classmethod
@@ -345,7 +358,7 @@ class Context:
         timeline = tuple((change.year * 12 + change.month - 1, change.changes)
                          for change in scenario.timeline)
         return cls(scenario.behaviour, first, second,
-                   rules.pair_incidence(scenario.max_members), timeline)
+                   rules.pairs_of_member(scenario.max_members), timeline)
 
 
 def advance_month(state: State, draws: dict, ctx: Context) -> None:
@@ -367,7 +380,7 @@ def settle_decisions(state: State) -> None:
     due_exit = (state.status == LEAVING) & (state.exit_month == t)
     if due_exit.any():
         state.status[due_exit] = LEFT
-        state.n_member_exits += due_exit.sum(axis=1)
+        state.n_member_exits += sum_axis(due_exit)
         state.record("member_exit", due_exit)
     due_end = state.running & (state.pending_end_month == t)
     if due_end.any():
@@ -428,7 +441,8 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
         state.stance = np.where(replaced, new_stance, state.stance)
         state.tenure_months = np.where(replaced, 0.0, state.tenure_months)
         # a newcomer inherits the trust between the municipalities, not the person's
-        newcomer_in_pair = replaced[:, ctx.first, :] | replaced[:, ctx.second, :]  # (R, K, P)
+        newcomer_in_pair = (np.take(replaced, ctx.first, axis=1)
+                            | np.take(replaced, ctx.second, axis=1))  # (R, K, P)
         state.personal_trust = np.where(newcomer_in_pair.transpose(0, 2, 1),
                                         state.municipal_trust[:, None, :], state.personal_trust)
     state.tenure_months += 1.0
@@ -442,7 +456,7 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
         state.autonomy_preference = np.where(at_election, rules.shift_at_election(
             state.autonomy_preference, shift[:, :, 1], b.election_autonomy_shift),
             state.autonomy_preference)
-    breach_member = breach.any(axis=2) & state.running[:, None]
+    breach_member = any_axis(breach) & state.running[:, None]
     if breach_member.any():
         state.council_scepticism = np.clip(state.council_scepticism
                                            + b.breach_scepticism_jump * breach_member, 0.0, 1.0)
@@ -464,7 +478,7 @@ def run_organisation(state: State, ctx: Context) -> None:
     """Maturity grows; quality follows what scale, maturity and the director allow."""
     b = ctx.behaviour
     state.maturity = rules.grow_maturity(state.maturity, b.maturity_growth_per_month)
-    combined = (state.population * state.active).sum(axis=1)
+    combined = sum_axis(state.population * state.active)
     target = rules.attainable_quality(combined, state.maturity, state.competence,
                                       state.incident_load, b.quality_half_population,
                                       b.incident_quality_penalty)
@@ -481,7 +495,8 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
     n_meetings = rules.meetings_per_month(lv.joint_meetings_per_month, lv.has_committees,
                                           lv.chairs_in_db, N_PORTFOLIOS)          # (R, P)
     similarity = state.pair_similarity                                              # (R, K)
-    stance_gap = np.abs(state.stance[:, ctx.first, :] - state.stance[:, ctx.second, :])
+    stance_gap = np.abs(np.take(state.stance, ctx.first, axis=1)
+                        - np.take(state.stance, ctx.second, axis=1))
     bias_felt = state.bias[:, None] * state.pair_dominance
     p_success = rules.meeting_success_probability(
         b, similarity[:, None, :], lv.culture_build_new[:, None, None],
@@ -493,7 +508,7 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
         state.personal_trust, successes, n - successes, b.trust_gain_per_success,
         b.trust_loss_per_failure)
     state.municipal_trust = np.where(pair_active, rules.update_municipal_trust(
-        state.municipal_trust, state.personal_trust.mean(axis=1), b.municipal_trust_rate,
+        state.municipal_trust, sum_axis(state.personal_trust, 1) / N_PORTFOLIOS, b.municipal_trust_rate,
         state.effort[:, None], b.director_effort_trust_gain), state.municipal_trust)
 
 
@@ -514,7 +529,7 @@ def member_trust(state: State, ctx: Context) -> np.ndarray:
     """Each member's mean trust in the other active members, ``(R, M)``."""
     active = state.active
     pair_active = active[:, ctx.first] & active[:, ctx.second]
-    return rules.member_mean_over_pairs(state.municipal_trust, pair_active, ctx.incidence,
+    return rules.member_mean_over_pairs(state.municipal_trust, pair_active, ctx.member_pairs,
                                         default=0.0)
 
 
@@ -526,7 +541,7 @@ def appraise(state: State, ctx: Context) -> None:
     active = state.active
     pair_active = active[:, ctx.first] & active[:, ctx.second]
     similarity = rules.member_mean_over_pairs(state.pair_similarity, pair_active,
-                                              ctx.incidence, default=1.0)
+                                              ctx.member_pairs, default=1.0)
     shares = rules.cost_shares(state.population, active, lv.equal_cost_key)
     state.value = rules.monthly_value(
         b, quality=state.quality, maturity=state.maturity,
@@ -568,11 +583,12 @@ def decide(state: State, draws: dict, ctx: Context) -> None:
         state.exit_month[leaves] = t + b.exit_lag_months
         state.record("exit_announced", leaves)
         staying = state.status == MEMBER
-        exit_due = np.where(leaves, t + b.exit_lag_months, -1).max(axis=1)
-        too_few = leaves.any(axis=1) & (staying.sum(axis=1) < 2)
-        largest_leaves = (leaves & state.is_largest).any(axis=1) & ~too_few
-        rest_value = np.where(staying, state.smoothed_value, 0.0).sum(axis=1) / np.maximum(
-            staying.sum(axis=1), 1)
+        exit_due = max_axis(np.where(leaves, t + b.exit_lag_months, -1))
+        n_staying = sum_axis(staying)
+        too_few = any_axis(leaves) & (n_staying < 2)
+        largest_leaves = any_axis(leaves & state.is_largest) & ~too_few
+        rest_value = sum_axis(np.where(staying, state.smoothed_value, 0.0)) / np.maximum(
+            n_staying, 1)
         give_up = largest_leaves & (draws["continue"] >= rules.continue_probability(
             b, rest_value))
         schedule_end(state, too_few | give_up, DISSOLUTION, exit_due)
@@ -580,11 +596,11 @@ def decide(state: State, draws: dict, ctx: Context) -> None:
     # dissolution when every member judges the arrangement clearly negative
     judged_negative = state.smoothed_value < b.dissolution_value_threshold
     all_negative = (general & (state.pending_outcome == RUNNING)
-                    & (judged_negative | ~state.active).all(axis=1))
+                    & all_axis(judged_negative | ~state.active))
     schedule_end(state, all_negative, DISSOLUTION, t + b.dissolution_lag_months)
 
     # merger: an initiative, then a unanimous vote of the councils
-    calm = general & (state.pending_outcome == RUNNING) & ~(state.status == LEAVING).any(axis=1)
+    calm = general & (state.pending_outcome == RUNNING) & ~any_axis(state.status == LEAVING)
     calm &= state.merger_blocked_until <= t
     if calm.any():
         consider_merger(state, draws, ctx, calm)
@@ -607,9 +623,9 @@ def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndar
     b = ctx.behaviour
     t = state.month
     active = state.active
-    n_active = np.maximum(active.sum(axis=1), 1)
-    mean_preference = (state.merger_preference * active).sum(axis=1) / n_active
-    mean_trust = (member_trust(state, ctx) * active).sum(axis=1) / n_active
+    n_active = np.maximum(sum_axis(active), 1)
+    mean_preference = sum_axis(state.merger_preference * active) / n_active
+    mean_trust = sum_axis(member_trust(state, ctx) * active) / n_active
     p_initiative = rules.merger_initiative_probability(
         b, mean_preference, mean_trust, state.maturity, state.provincial_pressure,
         state.levers.designed_as_step_to_merger)
@@ -617,11 +633,11 @@ def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndar
     if not initiative.any():
         return
     state.record("merger_initiative", initiative)
-    largest = np.maximum((state.population * active).max(axis=1, keepdims=True), 1.0)
+    largest = np.maximum(max_axis(state.population * active), 1.0)[:, None]
     p_yes = rules.merger_yes_probability(b, state.merger_preference, state.council_scepticism,
                                          state.autonomy_preference, state.population / largest)
     votes_no = active & (draws["merger_vote"] >= p_yes)
-    blocked = initiative & votes_no.any(axis=1)
+    blocked = initiative & any_axis(votes_no)
     approved = initiative & ~blocked
     if approved.any():
         state.record("merger_approved", approved)
@@ -640,13 +656,13 @@ def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndar
 def observe(state: State, ctx: Context) -> dict[str, np.ndarray]:
     """Per-replication means of trust, ownership, value and quality this month."""
     active = state.active
-    n_active = np.maximum(active.sum(axis=1), 1)
+    n_active = np.maximum(sum_axis(active), 1)
     pair_active = active[:, ctx.first] & active[:, ctx.second]
-    n_pairs = np.maximum(pair_active.sum(axis=1), 1)
+    n_pairs = np.maximum(sum_axis(pair_active), 1)
     return {
-        "trust": (state.municipal_trust * pair_active).sum(axis=1) / n_pairs,
-        "ownership": (state.ownership * active).sum(axis=1) / n_active,
-        "value": (state.smoothed_value * active).sum(axis=1) / n_active,
+        "trust": sum_axis(state.municipal_trust * pair_active) / n_pairs,
+        "ownership": sum_axis(state.ownership * active) / n_active,
+        "value": sum_axis(state.smoothed_value * active) / n_active,
         "quality": state.quality.copy(),
     }
 

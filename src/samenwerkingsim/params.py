@@ -422,7 +422,7 @@ class RunSettings:
 
     @property
     def horizon_months(self) -> int:
-        return int(round(self.horizon_years * 12))
+        return round(self.horizon_years * 12)
 
 
 @dataclass(frozen=True)

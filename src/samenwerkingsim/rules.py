@@ -29,6 +29,46 @@ def sigmoid(x):
 
 
 # --------------------------------------------------------------------------------------------
+# Reductions over short axes
+#
+# numpy's reductions over a short axis (a few members or portfolios) are slow, and a BLAS
+# product may sum in an order that depends on the batch size. Adding slices one by one is
+# fast and sums in the same order for one replication or ten thousand.
+
+
+def sum_axis(x, axis: int = -1):
+    """Sum over a short axis by adding its slices in order."""
+    x = np.moveaxis(np.asarray(x), axis, -1)
+    total = x[..., 0].astype(np.result_type(x.dtype, np.int64), copy=True)
+    for i in range(1, x.shape[-1]):
+        total += x[..., i]
+    return total
+
+
+def any_axis(x, axis: int = -1):
+    """Logical or over a short axis."""
+    x = np.moveaxis(np.asarray(x), axis, -1)
+    out = x[..., 0].copy()
+    for i in range(1, x.shape[-1]):
+        out |= x[..., i]
+    return out
+
+
+def all_axis(x, axis: int = -1):
+    """Logical and over a short axis."""
+    return ~any_axis(~np.asarray(x), axis)
+
+
+def max_axis(x, axis: int = -1):
+    """Maximum over a short axis."""
+    x = np.moveaxis(np.asarray(x), axis, -1)
+    out = x[..., 0].copy()
+    for i in range(1, x.shape[-1]):
+        np.maximum(out, x[..., i], out=out)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
 # Pairs of members
 
 
@@ -37,31 +77,27 @@ def pair_indices(n_members: int) -> tuple[np.ndarray, np.ndarray]:
     return np.triu_indices(n_members, 1)
 
 
-def pair_incidence(n_members: int) -> np.ndarray:
-    """``(K, M)`` matrix with a 1 where a member belongs to a pair."""
+def pairs_of_member(n_members: int) -> np.ndarray:
+    """``(M, M-1)`` indices of the pairs each member belongs to."""
     first, second = pair_indices(n_members)
-    incidence = np.zeros((len(first), n_members))
-    incidence[np.arange(len(first)), first] = 1.0
-    incidence[np.arange(len(first)), second] = 1.0
-    return incidence
+    return np.array([np.flatnonzero((first == m) | (second == m)) for m in range(n_members)],
+                    dtype=np.int64).reshape(n_members, max(n_members - 1, 0))
 
 
-def member_mean_over_pairs(pair_values, pair_active, incidence, default):
+def member_mean_over_pairs(pair_values, pair_active, member_pairs, default):
     """Mean of a pair quantity over each member's active pairs; ``default`` where it has none.
 
-    ``pair_values`` is ``(..., K)``, ``pair_active`` broadcastable to it; returns ``(..., M)``.
+    ``pair_values`` and ``pair_active`` are ``(R, K)``; returns ``(R, M)``.
     """
     weights = pair_active.astype(float)
-    total = (pair_values * weights) @ incidence
-    count = weights @ incidence
-    if count.ndim < total.ndim:
-        count = np.broadcast_to(count[..., None, :], total.shape)
+    total = sum_axis(np.take(pair_values * weights, member_pairs, axis=-1))
+    count = sum_axis(np.take(weights, member_pairs, axis=-1))
     return np.where(count > 0, total / np.maximum(count, 1.0), default)
 
 
 def dominated_by_largest(population):
     """How much each member is dwarfed by the largest: 1 - population / largest population."""
-    return 1.0 - population / np.maximum(population.max(axis=1, keepdims=True), 1.0)
+    return 1.0 - population / np.maximum(max_axis(population), 1.0)[:, None]
 
 
 def pair_dominance(population, is_largest, first, second):
@@ -75,7 +111,7 @@ def pair_dominance(population, is_largest, first, second):
 
 def agenda_similarity(agenda, first, second):
     """Similarity of the agendas (opgaven) of each pair: 1 - mean absolute difference."""
-    return 1.0 - np.abs(agenda[:, first, :] - agenda[:, second, :]).mean(axis=-1)
+    return 1.0 - sum_axis(np.abs(agenda[:, first, :] - agenda[:, second, :])) / agenda.shape[-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -101,17 +137,20 @@ def binomial_from_uniform(u, n, p, n_max: int = MAX_MEETINGS_PER_MONTH):
     """
     # keep q > 0 so the pmf recursion is defined; 1e-12 changes no practical draw
     p = np.clip(p, 0.0, 1.0 - 1e-12)
-    n = np.asarray(n)
+    n = np.asarray(n, dtype=np.float64)
     # counts above the largest n add nothing, so stopping there changes no result
     n_max = min(n_max, int(n.max(initial=0)))
-    pmf = (1.0 - p) ** n  # P(0 successes)
-    cdf = pmf
-    count = np.zeros(np.broadcast(u, n, p).shape, dtype=np.int64)
-    ratio = p / (1.0 - p)
+    q = 1.0 - p
+    pmf = q ** n  # P(0 successes)
+    cdf = pmf.copy()
+    count = np.zeros(cdf.shape)
+    ratio = p / q
     for k in range(1, n_max + 1):
         count += u >= cdf
-        pmf = pmf * ((n - k + 1) / k) * ratio  # zero from k = n + 1 on
-        cdf = cdf + pmf
+        pmf *= n - (k - 1)  # zero from k = n + 1 on
+        pmf *= ratio
+        pmf /= k
+        cdf += pmf
     return np.minimum(count, n)
 
 
@@ -286,7 +325,7 @@ def update_ownership(ownership, participation_level, imposition, gain, erosion):
 def cost_shares(population, active, equal_key):
     """Each member's share of the contribution under the cost-sharing key."""
     weights = np.where(equal_key[:, None], 1.0, population) * active
-    return weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
+    return weights / np.maximum(sum_axis(weights), 1e-12)[:, None]
 
 
 def monthly_value(behaviour, *, quality, maturity, population, active, trust, ownership,
@@ -302,8 +341,8 @@ def monthly_value(behaviour, *, quality, maturity, population, active, trust, ow
     """
     b = behaviour
     scope = 0.5 * (scope_back_office + scope_policy)[:, None]
-    combined = np.maximum((population * active).sum(axis=1, keepdims=True), 1.0)
-    n_active = active.sum(axis=1, keepdims=True)
+    combined = np.maximum(sum_axis(population * active), 1.0)[:, None]
+    n_active = sum_axis(active)[:, None]
     quality_gain = quality[:, None] - standalone_quality(population, b.quality_half_population)
     vulnerability_relief = (1.0 - population / combined) * maturity[:, None]
     regional_weight = np.clip(np.log(combined / population) / np.log(10.0), 0.0, 1.0)
@@ -320,7 +359,7 @@ def monthly_value(behaviour, *, quality, maturity, population, active, trust, ow
                          * (1.0 - b.separate_director_coordination_relief
                             * separate_director[:, None]))
     positive = np.maximum(benefit, 0.0) * active
-    total_positive = positive.sum(axis=1, keepdims=True)
+    total_positive = sum_axis(positive)[:, None]
     population_share = population * active / combined
     benefit_share = np.where(total_positive > 0, positive / np.maximum(total_positive, 1e-12),
                              population_share)
