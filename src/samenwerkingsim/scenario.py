@@ -248,6 +248,13 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond float range
+        return False
+
+
 def _explain(problem: str, value: Any, f: dataclasses.Field) -> str:
     """Complete a message of :func:`params.check_value` with the allowed range and unit."""
     meta = f.metadata
@@ -280,7 +287,11 @@ def _coerce(value: Any, f: dataclasses.Field) -> Any:
 def _checked(value: Any, f: dataclasses.Field, key: str, problems: _Collector,
              suffix: str = "") -> Any:
     """The value coerced to the field's type, or _INVALID after recording why not."""
-    problem = check_value(key, value, f)
+    try:
+        problem = check_value(key, value, f)
+    except OverflowError:  # an integer beyond float range (TOML parsers allow them)
+        meta = f.metadata
+        problem = f"found {value!r}, allowed range [{meta.get('low')}, {meta.get('high')}]"
     if problem:
         problems.add(key, _explain(problem, value, f) + suffix)
         return _INVALID
@@ -307,7 +318,7 @@ def _number(value: Any, key: str, problems: _Collector, low: float | None, high:
                                                       and _looks_numeric(value)) else ""
         problems.add(key, f"expected {what} {allowed}, found {value!r}{hint}")
         return _INVALID
-    if not math.isfinite(value) or (low is not None and value < low) or (
+    if not _is_finite(value) or (low is not None and value < low) or (
             high is not None and value > high):
         problems.add(key, f"found {value!r}, allowed {what} {allowed}")
         return _INVALID
@@ -343,7 +354,7 @@ def _pair(value: Any, key: str, problems: _Collector, low: float, high: float,
     """A [low, high] pair inside [low, high] with low <= high, or None after recording why not."""
     shown_unit = f" ({unit})" if unit and not unit.startswith("[") else ""
     if (not isinstance(value, list) or len(value) != 2
-            or not all(_is_number(v) and math.isfinite(v) for v in value)):
+            or not all(_is_number(v) and _is_finite(v) for v in value)):
         problems.add(key, f"expected [low, high], two numbers in [{low}, {high}]{shown_unit}, "
                           f"found {value!r}")
         return None
@@ -467,8 +478,8 @@ def _parse_section(value: Any, cls: type, specs: Mapping[str, dataclasses.Field]
     return cls(**_documented_fields(table, specs, prefix, problems))
 
 
-def _parse_case(value: Any, problems: _Collector
-                ) -> tuple[Case | None, tuple[int, int] | None]:
+def _parse_case(value: Any,
+                problems: _Collector) -> tuple[Case | None, tuple[int, int] | None]:
     """The case, and its start (year, month) even when other parts of the case are invalid."""
     table = _table(value, "case", problems, "[case]")
     if table is None:
@@ -844,7 +855,7 @@ def _set_path(root: dict, dotted: str, value: Any) -> str | None:
     return None
 
 
-def apply_overrides(data: Mapping, sets: Iterable[str]) -> dict:
+def apply_overrides(data: Mapping, sets: Iterable[str], *, source: str | None = None) -> dict:
     """A copy of the raw scenario tables with ``key=value`` overrides applied (``--set``).
 
     Each value is read as a TOML value (``true``, ``200``, ``4.3``, ``"equal"``,
@@ -859,12 +870,14 @@ def apply_overrides(data: Mapping, sets: Iterable[str]) -> dict:
     sets : iterable of str
         Overrides such as ``"levers.has_committees=true"`` or
         ``"case.members[0].population=19000"``.
+    source : str, optional
+        The scenario file the overrides apply to, named in the error report.
 
     Raises
     ------
     ScenarioError
         When an override is not of the form key=value or its key cannot be set (for instance
-        an array index out of range); source ``--set``.
+        an array index out of range); its source is ``--set`` (``--set on <source>``).
     """
     result = copy.deepcopy(dict(data))
     problems = _Collector()
@@ -878,7 +891,7 @@ def apply_overrides(data: Mapping, sets: Iterable[str]) -> dict:
         if message:
             problems.add(key, message)
     if problems:
-        raise ScenarioError("--set", problems.items)
+        raise ScenarioError("--set" if source is None else f"--set on {source}", problems.items)
     return result
 
 
