@@ -460,7 +460,7 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
     if breach_member.any():
         state.council_scepticism = np.clip(state.council_scepticism
                                            + b.breach_scepticism_jump * breach_member, 0.0, 1.0)
-        state.crisis_window_until = np.where(breach_member, t + 2, state.crisis_window_until)
+        state.crisis_window_until = np.where(breach_member, t + 1, state.crisis_window_until)
         state.record("political_breach", breach_member)
 
     rate = rules.incident_rate(b.incident_rate_per_month, state.competence, state.maturity)
@@ -507,9 +507,10 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
     state.personal_trust = rules.update_personal_trust(
         state.personal_trust, successes, n - successes, b.trust_gain_per_success,
         b.trust_loss_per_failure)
+    personal_mean = sum_axis(state.personal_trust, 1) / N_PORTFOLIOS
     state.municipal_trust = np.where(pair_active, rules.update_municipal_trust(
-        state.municipal_trust, sum_axis(state.personal_trust, 1) / N_PORTFOLIOS, b.municipal_trust_rate,
-        state.effort[:, None], b.director_effort_trust_gain), state.municipal_trust)
+        state.municipal_trust, personal_mean, b.municipal_trust_rate, state.effort[:, None],
+        b.director_effort_trust_gain), state.municipal_trust)
 
 
 def build_ownership(state: State, ctx: Context) -> None:

@@ -348,10 +348,10 @@ class Behaviour:
 
     # decisions
     exit_logit: float = spec(
-        -4.5, "log-odds", -15.0, 5.0, "log-odds of a member exit in a decision window at "
+        -5.5, "log-odds", -15.0, 5.0, "log-odds of a member exit in a decision window at "
         "neutral value")
     exit_value_slope: float = spec(
-        5.0, "log-odds/value", 0.0, 30.0, "rise of the exit log-odds per unit of negative "
+        8.0, "log-odds/value", 0.0, 30.0, "rise of the exit log-odds per unit of negative "
         "smoothed value")
     exit_scepticism_slope: float = spec(
         3.0, "log-odds/unit", 0.0, 20.0, "rise of the exit log-odds per unit of council "
