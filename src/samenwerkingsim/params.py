@@ -417,7 +417,7 @@ class RunSettings:
     """How many replications, over how long, from which seed."""
 
     replications: int = spec(1000, "replications", 1, 10_000_000, "number of replications")
-    horizon_years: float = spec(20.0, "years", 1 / 12, 200.0, "simulated time from the start")
+    horizon_years: float = spec(20.0, "years", 0.1, 200.0, "simulated time from the start")
     seed: int = spec(20231031, "integer", 0, 2**63 - 1, "root of all random streams")
 
     @property

@@ -92,6 +92,7 @@ def save_figure(fig: Figure, path, metadata: Mapping[str, str], *, dpi: int = 15
         The path written.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     text = {str(k): str(v) for k, v in metadata.items()}
     # Unique per call, so concurrent writers of the same figure do not clobber each other's
     # temporary file; the leading dot keeps it out of casual listings.

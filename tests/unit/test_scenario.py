@@ -735,7 +735,7 @@ def test_zero_horizon_names_the_allowed_range():
     data = case_data()
     data["run"]["horizon_years"] = 0
     with pytest.raises(ScenarioError, match=re.escape(
-            f"{SOURCE}: run.horizon_years: found 0, allowed range [0.08333333333333333, 200.0] "
+            f"{SOURCE}: run.horizon_years: found 0, allowed range [0.1, 200.0] "
             "(years)")):
         parse_scenario(data, source=SOURCE)
 

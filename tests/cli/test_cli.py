@@ -1,0 +1,162 @@
+"""The command line as a user meets it: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from samenwerkingsim.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
+NOABERKRACHT = SCENARIOS / "noaberkracht.toml"
+
+BAD_SCENARIO = """\
+schema_version = 1
+name = "bad"
+[case]
+start = "2010-01"
+[[case.members]]
+name = "A"
+population = 1000
+[[case.members]]
+name = "B"
+population = 2000
+[levers]
+joint_meetings_per_month = 9
+has_comittees = true
+"""
+
+
+def run_cli(*args: str) -> int:
+    return main([*args])
+
+
+def test_run_writes_every_output_and_prints_the_summary(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = run_cli("run", str(NOABERKRACHT), "-n", "30", "--out", str(out), "--quiet")
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "still standing" in printed and "95% CI" in printed and "median lifetime" in printed
+    names = {p.name for p in out.iterdir()}
+    assert names == {"runs.csv", "events.csv", "trajectories.csv", "summary.json",
+                     "manifest.json", "stability.png", "trajectories.png"}
+    with open(out / "runs.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 30
+    assert {row["outcome"] for row in rows} <= {"dissolution", "merger", "censored"}
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["survival"]) == {"5", "10", "15", "20"}
+    assert abs(sum(summary["outcome_shares"].values()) - 1.0) < 1e-9
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 20231031
+    assert len(manifest["scenario_hash"]) == 16
+    assert manifest["versions"]["mesa"] != "not installed"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "temporary files left"
+
+
+def test_set_overrides_reach_the_resolved_scenario_in_the_manifest(tmp_path):
+    out = tmp_path / "out"
+    code = run_cli("run", str(NOABERKRACHT), "-n", "5", "--out", str(out), "--quiet",
+                   "--set", "levers.joint_meetings_per_month=1", "--set", "run.horizon_years=5")
+    assert code == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"]["levers"]["joint_meetings_per_month"] == 1.0
+    assert manifest["scenario"]["run"]["horizon_years"] == 5.0
+    summary = json.loads((out / "summary.json").read_text())
+    assert list(summary["survival"]) == ["5"]
+
+
+def test_runs_csv_is_identical_for_one_and_two_jobs(tmp_path):
+    for jobs in ("1", "2"):
+        assert run_cli("run", str(NOABERKRACHT), "-n", "40", "--jobs", jobs, "--quiet",
+                       "--set", "run.horizon_years=10", "--out", str(tmp_path / jobs)) == 0
+    for name in ("runs.csv", "events.csv", "trajectories.csv"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+
+
+def test_bad_scenario_reports_every_problem_exits_2_and_writes_nothing(tmp_path, capsys):
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(BAD_SCENARIO)
+    out = tmp_path / "out"
+    assert run_cli("run", str(scenario), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err
+    assert "levers.joint_meetings_per_month" in err and "9" in err and "[0.0, 5.0]" in err
+    assert "did you mean 'has_committees'" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def test_debug_flag_shows_the_traceback(tmp_path, capsys):
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(BAD_SCENARIO)
+    assert run_cli("--debug", "run", str(scenario), "--out", str(tmp_path / "out")) == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "missing.toml"], "file not found"),
+    (["run", str(NOABERKRACHT), "--replications", "0"], "--replications must be at least 1"),
+    (["run", str(NOABERKRACHT), "--jobs", "0"], "--jobs must be at least 1"),
+    (["run", str(NOABERKRACHT), "--set", "levers.culture_build_new=2"], "allowed range"),
+    (["run", str(NOABERKRACHT), "--set", "run.horizon_years=0"], "run.horizon_years"),
+])
+def test_bad_command_line_input_exits_2_with_a_message(args, message, tmp_path, capsys,
+                                                        monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(*args) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_malformed_toml_is_reported_with_its_position(tmp_path, capsys):
+    scenario = tmp_path / "broken.toml"
+    scenario.write_text('schema_version = 1\nname = "x\n')
+    assert run_cli("validate", str(scenario)) == 2
+    err = capsys.readouterr().err
+    assert "broken.toml" in err and "malformed TOML" in err and "line" in err
+
+
+def test_validate_accepts_every_shipped_scenario(capsys):
+    files = sorted(str(p) for p in SCENARIOS.glob("*.toml"))
+    assert run_cli("validate", *files) == 0
+    assert capsys.readouterr().out.count("ok ") == len(files)
+
+
+def test_compare_prints_a_logrank_test_and_writes_the_figure(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = run_cli("compare", str(NOABERKRACHT), str(SCENARIOS / "divergent_four.toml"),
+                   "-n", "60", "--quiet", "--out", str(out))
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "noaberkracht" in printed and "divergent_four" in printed
+    assert "log-rank" in printed.lower() or "chi2" in printed.lower()
+    assert (out / "comparison.png").stat().st_size > 0
+    data = json.loads((out / "comparison.json").read_text())
+    assert set(data["logrank_vs_first"]) == {"divergent_four"}
+
+
+def test_info_lists_versions(capsys):
+    assert run_cli("info") == 0
+    assert "mesa" in capsys.readouterr().out
+
+
+def test_module_and_console_script_run_as_real_processes(tmp_path):
+    module = subprocess.run(
+        [sys.executable, "-m", "samenwerkingsim", "run", str(NOABERKRACHT), "-n", "5",
+         "--set", "run.horizon_years=3", "--out", str(tmp_path / "m"), "--quiet"],
+        capture_output=True, text=True, check=False)
+    assert module.returncode == 0, module.stderr
+    assert (tmp_path / "m" / "runs.csv").exists()
+    script = Path(sys.executable).with_name("samenwerkingsim")
+    if script.exists():
+        result = subprocess.run([str(script), "validate", str(NOABERKRACHT)],
+                                capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stderr
