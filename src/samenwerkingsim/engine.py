@@ -83,6 +83,18 @@ class State:
     levers: LeverArrays
     # municipalities
     status: np.ndarray                # (R, M) MEMBER, LEAVING, LEFT, MERGED or ABSENT
+    # derived from status, refreshed by refresh_membership whenever members leave or merge
+    active: np.ndarray                # (R, M) taking part (exit announced but not yet effective
+                                      #        included)
+    pair_active: np.ndarray           # (R, K) both members of the pair take part
+    member_similarity: np.ndarray     # (R, M) mean agenda similarity with the other active
+                                      #        members
+    combined_population: np.ndarray   # (R,) inhabitants of the active members
+    n_active: np.ndarray              # (R,) number of active members
+    population_share: np.ndarray      # (R, M) share of the active members' inhabitants
+    cost_share: np.ndarray            # (R, M) share of the contribution under the cost key
+    regional_weight: np.ndarray       # (R, M) weight in the region gained by membership
+    standalone_quality: np.ndarray    # (R, M) quality a member would reach alone
     exit_month: np.ndarray            # (R, M) month an announced exit takes effect, -1 if none
     autonomy_preference: np.ndarray   # (R, M)
     control_demand: np.ndarray        # (R, M)
@@ -94,8 +106,8 @@ class State:
     frustration: np.ndarray           # (R, M) over a blocked merger
     crisis_window_until: np.ndarray   # (R, M) last month of a decision window after a crisis
     # wethouders: one per portfolio per member
-    stance: np.ndarray                # (R, M, P) towards the shared organisation, [0, 1]
-    tenure_months: np.ndarray         # (R, M, P)
+    stance: np.ndarray                # (R, P, M) towards the shared organisation, [0, 1]
+    appointed_month: np.ndarray       # (R, P, M) month the wethouder took office (< 0: before)
     personal_trust: np.ndarray        # (R, P, K) between counterpart wethouders of each pair
     municipal_trust: np.ndarray       # (R, K) between the municipalities of each pair
     # director
@@ -118,11 +130,6 @@ class State:
     @property
     def n_replications(self) -> int:
         return len(self.outcome)
-
-    @property
-    def active(self) -> np.ndarray:
-        """Members taking part (including those whose exit has not yet taken effect)."""
-        return (self.status == MEMBER) | (self.status == LEAVING)
 
     @property
     def running(self) -> np.ndarray:
@@ -274,7 +281,7 @@ def draw_director(behaviour: Behaviour, u, separate):
 def initial_state(scenario: Scenario, draws: dict) -> State:
     """The state at the first day of the shared organisation, for each replication."""
     b = scenario.behaviour
-    r, n_slots = draws["stance"].shape[:2]
+    r, _, n_slots = draws["stance"].shape
     if scenario.case is not None:
         arrangement = fixed_arrangement(scenario.case, r)
     else:
@@ -296,7 +303,7 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
     zeros = np.zeros((r, n_slots))
     first, second = rules.pair_indices(n_slots)
     is_largest = np.arange(n_slots)[None, :] == np.argmax(population, axis=1)[:, None]
-    return State(
+    state = State(
         month=0,
         start_index=arrangement["start_year"] * 12 + arrangement["start_month"] - 1,
         is_centrumgemeente=arrangement["is_centrumgemeente"],
@@ -309,6 +316,15 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         pair_dominance=rules.pair_dominance(population, is_largest, first, second),
         levers=levers,
         status=np.where(present, MEMBER, ABSENT).astype(np.int8),
+        active=present.copy(),
+        pair_active=present[:, first] & present[:, second],
+        member_similarity=np.zeros((r, n_slots)),
+        combined_population=np.zeros(r),
+        n_active=np.zeros(r),
+        population_share=zeros.copy(),
+        cost_share=zeros.copy(),
+        regional_weight=zeros.copy(),
+        standalone_quality=standalone,
         exit_month=np.full((r, n_slots), -1),
         autonomy_preference=arrangement["autonomy_preference"],
         control_demand=arrangement["control_demand"],
@@ -319,8 +335,8 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         smoothed_value=np.where(present, b.initial_expected_value, 0.0),
         frustration=zeros.copy(),
         crisis_window_until=np.full((r, n_slots), -1),
-        stance=rules.new_wethouder_stance(draws["stance"], zeros, b.stance_spread),
-        tenure_months=np.zeros((r, n_slots, N_PORTFOLIOS)),
+        stance=rules.new_wethouder_stance(draws["stance"], 0.0, b.stance_spread),
+        appointed_month=np.zeros((r, N_PORTFOLIOS, n_slots), dtype=np.int64),
         personal_trust=np.repeat(municipal_trust[:, None, :], N_PORTFOLIOS, axis=1),
         municipal_trust=municipal_trust,
         competence=competence,
@@ -336,6 +352,8 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         pending_end_month=np.full(r, -1),
         n_member_exits=np.zeros(r, dtype=np.int64),
     )
+    refresh_membership(state, Context.for_scenario(scenario))
+    return state
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,7 +381,7 @@ class Context:
 
 def advance_month(state: State, draws: dict, ctx: Context) -> None:
     """Run one month for every replication, in the order of DESIGN.md section 3."""
-    settle_decisions(state)
+    settle_decisions(state, ctx)
     apply_timeline(state, draws, ctx)
     apply_calendar_and_shocks(state, draws, ctx)
     run_organisation(state, ctx)
@@ -374,7 +392,7 @@ def advance_month(state: State, draws: dict, ctx: Context) -> None:
     state.month += 1
 
 
-def settle_decisions(state: State) -> None:
+def settle_decisions(state: State, ctx: Context) -> None:
     """Exits and endings decided earlier take effect when their lag has passed."""
     t = state.month
     due_exit = (state.status == LEAVING) & (state.exit_month == t)
@@ -390,6 +408,23 @@ def settle_decisions(state: State) -> None:
         state.status[merged[:, None] & state.active] = MERGED
         state.record("dissolution", due_end & (state.outcome == DISSOLUTION))
         state.record("merger", merged)
+    if due_exit.any() or due_end.any():
+        refresh_membership(state, ctx)
+
+
+def refresh_membership(state: State, ctx: Context) -> None:
+    """Recompute what follows from who takes part, after members left or merged."""
+    state.active = (state.status == MEMBER) | (state.status == LEAVING)
+    state.pair_active = state.active[:, ctx.first] & state.active[:, ctx.second]
+    state.member_similarity = rules.member_mean_over_pairs(
+        state.pair_similarity, state.pair_active, ctx.member_pairs, default=1.0)
+    state.combined_population = sum_axis(state.population * state.active)
+    state.n_active = sum_axis(state.active).astype(float)
+    state.population_share = (state.population * state.active
+                              / np.maximum(state.combined_population, 1.0)[:, None])
+    state.cost_share = rules.cost_shares(state.population, state.active,
+                                         state.levers.equal_cost_key)
+    state.regional_weight = rules.regional_weight(state.population, state.combined_population)
 
 
 def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
@@ -409,6 +444,7 @@ def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
                 getattr(state.levers, name)[due] = value
         if any(name == "separate_director" for name, _ in changes):
             replace_director(state, due, draws["director_new"], ctx.behaviour)
+        refresh_membership(state, ctx)  # the cost key may have changed
 
 
 def replace_director(state: State, where: np.ndarray, u, behaviour: Behaviour) -> None:
@@ -433,19 +469,18 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
     replaced, breach = rules.wethouder_turnover(
         draws["replace"], draws["depart"], election, b.wethouder_replacement_at_election,
         b.early_departure_per_month, b.breach_share_of_departures)
-    replaced &= active[:, :, None]
-    breach &= active[:, :, None]
+    replaced &= active[:, None, :]
+    breach &= active[:, None, :]
     if replaced.any():
-        new_stance = rules.new_wethouder_stance(draws["new_stance"], state.smoothed_value,
-                                                b.stance_spread)
-        state.stance = np.where(replaced, new_stance, state.stance)
-        state.tenure_months = np.where(replaced, 0.0, state.tenure_months)
+        # few wethouders change in a month: update just those
+        r, p, m = np.nonzero(replaced)
+        state.stance[r, p, m] = rules.new_wethouder_stance(
+            draws["new_stance"][r, p, m], state.smoothed_value[r, m], b.stance_spread)
+        state.appointed_month[r, p, m] = t
         # a newcomer inherits the trust between the municipalities, not the person's
-        newcomer_in_pair = (np.take(replaced, ctx.first, axis=1)
-                            | np.take(replaced, ctx.second, axis=1))  # (R, K, P)
-        state.personal_trust = np.where(newcomer_in_pair.transpose(0, 2, 1),
-                                        state.municipal_trust[:, None, :], state.personal_trust)
-    state.tenure_months += 1.0
+        pairs = ctx.member_pairs[m]                                        # (changes, M-1)
+        state.personal_trust[r[:, None], p[:, None], pairs] = state.municipal_trust[r[:, None],
+                                                                                   pairs]
     if election.any():
         shift = draws["election_shift"]
         pull = b.scepticism_value_pull * -np.tanh(state.smoothed_value)
@@ -456,7 +491,7 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
         state.autonomy_preference = np.where(at_election, rules.shift_at_election(
             state.autonomy_preference, shift[:, :, 1], b.election_autonomy_shift),
             state.autonomy_preference)
-    breach_member = any_axis(breach) & state.running[:, None]
+    breach_member = any_axis(breach, axis=1) & state.running[:, None]
     if breach_member.any():
         state.council_scepticism = np.clip(state.council_scepticism
                                            + b.breach_scepticism_jump * breach_member, 0.0, 1.0)
@@ -478,8 +513,7 @@ def run_organisation(state: State, ctx: Context) -> None:
     """Maturity grows; quality follows what scale, maturity and the director allow."""
     b = ctx.behaviour
     state.maturity = rules.grow_maturity(state.maturity, b.maturity_growth_per_month)
-    combined = sum_axis(state.population * state.active)
-    target = rules.attainable_quality(combined, state.maturity, state.competence,
+    target = rules.attainable_quality(state.combined_population, state.maturity, state.competence,
                                       state.incident_load, b.quality_half_population,
                                       b.incident_quality_penalty)
     state.quality = state.quality + b.quality_adjustment_per_month * (target - state.quality)
@@ -490,18 +524,15 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
     follows slowly, fed by the director's effort."""
     b = ctx.behaviour
     lv = state.levers
-    active = state.active
-    pair_active = active[:, ctx.first] & active[:, ctx.second]                     # (R, K)
+    pair_active = state.pair_active
     n_meetings = rules.meetings_per_month(lv.joint_meetings_per_month, lv.has_committees,
                                           lv.chairs_in_db, N_PORTFOLIOS)          # (R, P)
-    similarity = state.pair_similarity                                              # (R, K)
-    stance_gap = np.abs(np.take(state.stance, ctx.first, axis=1)
-                        - np.take(state.stance, ctx.second, axis=1))
-    bias_felt = state.bias[:, None] * state.pair_dominance
+    stance_gap = np.abs(np.take(state.stance, ctx.first, axis=2)
+                        - np.take(state.stance, ctx.second, axis=2))                 # (R, P, K)
+    bias_felt = state.bias[:, None] * state.pair_dominance                           # (R, K)
     p_success = rules.meeting_success_probability(
-        b, similarity[:, None, :], lv.culture_build_new[:, None, None],
-        state.quality[:, None, None], state.incident_load[:, None, None],
-        stance_gap.transpose(0, 2, 1), bias_felt[:, None, :], state.personal_trust)
+        b, state.pair_similarity, lv.culture_build_new, state.quality, state.incident_load,
+        stance_gap, bias_felt, state.personal_trust)
     n = n_meetings[:, :, None] * pair_active[:, None, :]
     successes = rules.binomial_from_uniform(draws["meeting"], n, p_success)
     state.personal_trust = rules.update_personal_trust(
@@ -528,36 +559,40 @@ def build_ownership(state: State, ctx: Context) -> None:
 
 def member_trust(state: State, ctx: Context) -> np.ndarray:
     """Each member's mean trust in the other active members, ``(R, M)``."""
-    active = state.active
-    pair_active = active[:, ctx.first] & active[:, ctx.second]
-    return rules.member_mean_over_pairs(state.municipal_trust, pair_active, ctx.member_pairs,
-                                        default=0.0)
+    return rules.member_mean_over_pairs(state.municipal_trust, state.pair_active,
+                                        ctx.member_pairs, default=0.0)
 
 
 def appraise(state: State, ctx: Context) -> None:
-    """Each council weighs benefits against autonomy, coordination, unfairness, frustration
-    and incidents, and judges on about a year of experience."""
+    """Each council weighs what membership brings against the autonomy given up, the
+    coordination burden, an unfair cost share, frustration and incidents, and judges on about
+    a year of experience."""
     b = ctx.behaviour
     lv = state.levers
-    active = state.active
-    pair_active = active[:, ctx.first] & active[:, ctx.second]
-    similarity = rules.member_mean_over_pairs(state.pair_similarity, pair_active,
-                                              ctx.member_pairs, default=1.0)
-    shares = rules.cost_shares(state.population, active, lv.equal_cost_key)
-    state.value = rules.monthly_value(
-        b, quality=state.quality, maturity=state.maturity,
-        population=np.maximum(state.population, 1.0), active=active,
-        trust=member_trust(state, ctx), ownership=state.ownership, similarity=similarity,
-        autonomy_preference=state.autonomy_preference, control_demand=state.control_demand,
-        scope_back_office=lv.scope_back_office, scope_policy=lv.scope_policy,
-        culture=lv.culture_build_new, separate_director=lv.separate_director,
-        cost_share=shares, frustration=state.frustration, incident_load=state.incident_load)
+    trust = member_trust(state, ctx)
+    scope = 0.5 * (lv.scope_back_office + lv.scope_policy)
+    combined = np.maximum(state.combined_population, 1.0)[:, None]
+    benefit = rules.membership_benefit(
+        b, quality_gain=state.quality[:, None] - state.standalone_quality,
+        vulnerability_relief=(1.0 - state.population / combined) * state.maturity[:, None],
+        regional_weight=state.regional_weight, trust=trust, scope=scope)
+    costs = (rules.autonomy_cost(b, autonomy_preference=state.autonomy_preference,
+                                 control_demand=state.control_demand,
+                                 scope_policy=lv.scope_policy, ownership=state.ownership)
+             + rules.coordination_cost(b, n_active=state.n_active,
+                                       similarity=state.member_similarity,
+                                       culture=lv.culture_build_new, trust=trust,
+                                       separate_director=lv.separate_director)
+             + rules.unfairness(b, cost_share=state.cost_share, benefit=benefit,
+                                active=state.active, population_share=state.population_share)
+             + b.frustration_weight * state.frustration
+             + (b.incident_cost_weight * state.incident_load * scope)[:, None])
+    state.value = np.where(state.active, benefit - costs, 0.0)
     state.smoothed_value = rules.smooth_value(state.smoothed_value, state.value,
                                               b.value_smoothing_months)
-    target = rules.sigmoid(2.0 * state.smoothed_value)[:, :, None]
+    target = rules.stance_level(state.smoothed_value)[:, None, :]
     state.stance += b.stance_adaptation_per_month * (target - state.stance)
     state.frustration *= 1.0 - b.frustration_decay_per_month
-    scope = 0.5 * (lv.scope_back_office + lv.scope_policy)
     state.merger_preference = rules.drift_merger_preference(
         state.merger_preference, b.merger_preference_drift, state.maturity, scope)
 
@@ -575,10 +610,14 @@ def decide(state: State, draws: dict, ctx: Context) -> None:
         return
     staying = state.status == MEMBER
 
-    # member exit: unilateral, takes effect after the exit lag
-    p_exit = rules.exit_probability(b, state.smoothed_value, state.council_scepticism,
-                                    state.levers.exit_cost_years)
-    leaves = window & staying & (draws["exit"] < p_exit)
+    # member exit: unilateral, takes effect after the exit lag; computed only for the
+    # replications with a window open (elementwise, so the result is the same)
+    rows = np.flatnonzero(any_axis(window))
+    p_exit = rules.exit_probability(b, state.smoothed_value[rows],
+                                    state.council_scepticism[rows],
+                                    state.levers.exit_cost_years[rows])
+    leaves = np.zeros_like(window)
+    leaves[rows] = window[rows] & staying[rows] & (draws["exit"][rows] < p_exit)
     if leaves.any():
         state.status[leaves] = LEAVING
         state.exit_month[leaves] = t + b.exit_lag_months
@@ -594,6 +633,8 @@ def decide(state: State, draws: dict, ctx: Context) -> None:
             b, rest_value))
         schedule_end(state, too_few | give_up, DISSOLUTION, exit_due)
 
+    if not general.any():
+        return
     # dissolution when every member judges the arrangement clearly negative
     judged_negative = state.smoothed_value < b.dissolution_value_threshold
     all_negative = (general & (state.pending_outcome == RUNNING)
@@ -657,8 +698,8 @@ def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndar
 def observe(state: State, ctx: Context) -> dict[str, np.ndarray]:
     """Per-replication means of trust, ownership, value and quality this month."""
     active = state.active
+    pair_active = state.pair_active
     n_active = np.maximum(sum_axis(active), 1)
-    pair_active = active[:, ctx.first] & active[:, ctx.second]
     n_pairs = np.maximum(sum_axis(pair_active), 1)
     return {
         "trust": sum_axis(state.municipal_trust * pair_active) / n_pairs,

@@ -77,9 +77,9 @@ class Wethouder(mesa.Agent):
         self.portfolio = PORTFOLIOS[portfolio]
 
     stance = property(lambda self: float(
-        self.model.state.stance[0, self.municipality.slot, self.portfolio_index]))
-    tenure_months = property(lambda self: int(
-        self.model.state.tenure_months[0, self.municipality.slot, self.portfolio_index]))
+        self.model.state.stance[0, self.portfolio_index, self.municipality.slot]))
+    tenure_months = property(lambda self: self.model.state.month - int(
+        self.model.state.appointed_month[0, self.portfolio_index, self.municipality.slot]))
 
     def trust_in(self, counterpart: Wethouder) -> float:
         """Personal trust in the counterpart wethouder of the same portfolio elsewhere."""

@@ -1,7 +1,7 @@
 """The model's rules, once: pure functions over state arrays.
 
 Every array has a leading replication axis ``R``; member arrays are ``(R, M)``, wethouder
-arrays ``(R, M, P)`` (one wethouder per portfolio), pair arrays ``(R, K)`` or ``(R, P, K)``
+arrays ``(R, P, M)`` (one wethouder per portfolio), pair arrays ``(R, K)`` or ``(R, P, K)``
 over the ``K = M(M-1)/2`` pairs of member slots. Members that are absent (padding) or have
 left are masked, never special-cased. Random numbers come in as uniforms in [0, 1) from the
 replication's own stream (see :mod:`samenwerkingsim.seeding`); the rules turn them into
@@ -131,27 +131,25 @@ def poisson_from_uniform(u, rate, k_max: int = 4):
 
 
 def binomial_from_uniform(u, n, p, n_max: int = MAX_MEETINGS_PER_MONTH):
-    """Binomial count of successes out of ``n`` trials by inverting its CDF at ``u``.
+    """Binomial count of successes out of ``n`` trials, all from one uniform ``u``.
 
-    ``n`` are integers in [0, n_max]; one uniform per count keeps the draw a fixed shape.
+    The trials are read off ``u`` one after another: trial k succeeds when ``u < p``, and
+    ``u`` is then rescaled to the part of [0, 1) that trial took (``u / p`` after a success,
+    ``(u - p) / (1 - p)`` after a failure), which is again uniform and independent of the
+    outcome. ``n`` are integers in [0, n_max]; one uniform per count keeps the draw a fixed
+    shape.
     """
-    # keep q > 0 so the pmf recursion is defined; 1e-12 changes no practical draw
-    p = np.clip(p, 0.0, 1.0 - 1e-12)
-    n = np.asarray(n, dtype=np.float64)
-    # counts above the largest n add nothing, so stopping there changes no result
+    n = np.asarray(n)
+    # trials beyond the largest n count for nothing, so stopping there changes no result
     n_max = min(n_max, int(n.max(initial=0)))
-    q = 1.0 - p
-    pmf = q ** n  # P(0 successes)
-    cdf = pmf.copy()
-    count = np.zeros(cdf.shape)
-    ratio = p / q
-    for k in range(1, n_max + 1):
-        count += u >= cdf
-        pmf *= n - (k - 1)  # zero from k = n + 1 on
-        pmf *= ratio
-        pmf /= k
-        cdf += pmf
-    return np.minimum(count, n)
+    count = np.zeros(np.broadcast(u, n, p).shape)
+    for k in range(n_max):
+        success = u < p
+        count += success & (n > k)
+        if k + 1 < n_max:
+            with np.errstate(divide="ignore", invalid="ignore"):  # p = 0 or 1: branch unused
+                u = np.where(success, u / p, (u - p) / (1.0 - p))
+    return count
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,11 +180,15 @@ def wethouder_turnover(u_replace, u_depart, election, p_replace, p_depart, breac
     return at_election | early, breach
 
 
+def stance_level(smoothed_value):
+    """The stance towards the shared organisation that a municipality's experience invites."""
+    return sigmoid(2.0 * smoothed_value)
+
+
 def new_wethouder_stance(u, smoothed_value, spread):
-    """Stance of an incoming wethouder: random around a level set by the municipality's
-    experience with the shared organisation."""
-    centre = sigmoid(2.0 * smoothed_value)[..., None]
-    return np.clip(centre + spread * (u - 0.5), 0.0, 1.0)
+    """Stance of an incoming wethouder: random around the level the municipality's experience
+    with the shared organisation invites. ``smoothed_value`` broadcasts against ``u``."""
+    return np.clip(stance_level(smoothed_value) + spread * (u - 0.5), 0.0, 1.0)
 
 
 def shift_at_election(level, u, half_width, pull=None):
@@ -253,19 +255,21 @@ def meeting_success_probability(behaviour, similarity, culture, quality, inciden
     dialogue, shared understanding and small wins build trust).
 
     Rises with agenda similarity, build-new culture, quality and existing trust; falls with
-    incidents, differing stances and the director's bias. Arguments broadcast against each
-    other; scalars per replication come in as ``(R, 1, 1)``.
+    incidents, differing stances and the director's bias. ``culture``, ``quality`` and
+    ``incident_load`` are ``(R,)``; ``similarity`` and ``bias`` ``(R, K)``; ``stance_gap`` and
+    ``trust`` ``(R, P, K)``.
     """
     b = behaviour
-    # per-replication terms first, per-pair terms next, per-wethouder terms last: fewer
-    # operations on the largest arrays
+    # per-replication terms, then per-pair terms, then per-wethouder terms: one broadcast each
+    # instead of broadcasting on the largest arrays (several times faster)
     logit = (b.meeting_success_logit
              + b.meeting_culture_effect * (culture - 0.5)
              + b.meeting_quality_effect * (quality - 0.5)
              - b.meeting_incident_effect * incident_load)
-    logit = (logit + b.meeting_similarity_effect * (similarity - 0.5)
+    logit = (logit[:, None] + b.meeting_similarity_effect * (similarity - 0.5)
              - b.meeting_bias_effect * bias)
-    logit = logit + b.meeting_trust_effect * (trust - 0.5) - b.meeting_stance_effect * stance_gap
+    logit = (b.meeting_trust_effect * (trust - 0.5) - b.meeting_stance_effect * stance_gap
+             + logit[:, None, :])
     return sigmoid(logit)
 
 
@@ -328,46 +332,50 @@ def cost_shares(population, active, equal_key):
     return weights / np.maximum(sum_axis(weights), 1e-12)[:, None]
 
 
-def monthly_value(behaviour, *, quality, maturity, population, active, trust, ownership,
-                  similarity, autonomy_preference, control_demand, scope_back_office,
-                  scope_policy, culture, separate_director, cost_share, frustration,
-                  incident_load):
-    """Perceived net value of membership this month, ``(R, M)``.
+def regional_weight(population, combined_population):
+    """More weight in the region: how many times larger the arrangement is than the member,
+    on a log scale that reaches 1 at ten times."""
+    ratio = combined_population[:, None] / np.maximum(population, 1.0)
+    return np.clip(np.log(np.maximum(ratio, 1.0)) / np.log(10.0), 0.0, 1.0)
 
-    Benefits (quality above what the member reaches alone, less vulnerability, regional weight)
-    are seen through trust; against them stand the autonomy given up, the coordination burden,
-    an unfair cost share, frustration over a blocked merger and incidents. Cost savings are
-    absent on purpose: on average there are none (Allers & de Greef 2018).
-    """
+
+def membership_benefit(behaviour, *, quality_gain, vulnerability_relief, regional_weight,
+                       trust, scope):
+    """What membership brings (success factor 4, the exchange for autonomy): quality above
+    what the member reaches alone, less vulnerability and regional weight, seen through trust
+    and in proportion to the tasks shared. Cost savings are absent on purpose: on average
+    there are none (Allers & de Greef 2018)."""
     b = behaviour
-    scope = 0.5 * (scope_back_office + scope_policy)[:, None]
-    combined = np.maximum(sum_axis(population * active), 1.0)[:, None]
-    n_active = sum_axis(active)[:, None]
-    quality_gain = quality[:, None] - standalone_quality(population, b.quality_half_population)
-    vulnerability_relief = (1.0 - population / combined) * maturity[:, None]
-    regional_weight = np.clip(np.log(combined / population) / np.log(10.0), 0.0, 1.0)
-    seen_through_trust = 0.5 + trust
-    benefit = seen_through_trust * scope * (b.quality_benefit_weight * quality_gain
-                                            + b.vulnerability_benefit_weight
-                                            * vulnerability_relief
-                                            + b.regional_benefit_weight * regional_weight)
+    gains = (b.quality_benefit_weight * quality_gain
+             + b.vulnerability_benefit_weight * vulnerability_relief
+             + b.regional_benefit_weight * regional_weight)
+    return (0.5 + trust) * scope[:, None] * gains
 
-    autonomy_cost = (b.autonomy_cost_weight * autonomy_preference * scope_policy[:, None]
-                     * (1.0 - ownership) * (0.5 + control_demand))
-    coordination_cost = (b.coordination_cost_weight * np.log2(np.maximum(n_active, 2))
-                         * (1.5 - similarity) * (1.5 - culture[:, None]) * (1.5 - trust)
-                         * (1.0 - b.separate_director_coordination_relief
-                            * separate_director[:, None]))
+
+def autonomy_cost(behaviour, *, autonomy_preference, control_demand, scope_policy, ownership):
+    """Autonomy given up: autonomy preference x policy scope x (1 - ownership), weighed more by
+    a council that wants to steer (success factors 2 and 4)."""
+    return (behaviour.autonomy_cost_weight * autonomy_preference * scope_policy[:, None]
+            * (1.0 - ownership) * (0.5 + control_demand))
+
+
+def coordination_cost(behaviour, *, n_active, similarity, culture, trust, separate_director):
+    """The burden of coordinating: grows with the number of members, falls with similar
+    challenges, a build-new culture, trust and a separate director (success factors 1, 3)."""
+    b = behaviour
+    per_replication = (b.coordination_cost_weight * np.log2(np.maximum(n_active, 2))
+                       * (1.5 - culture)
+                       * (1.0 - b.separate_director_coordination_relief * separate_director))
+    return per_replication[:, None] * (1.5 - similarity) * (1.5 - trust)
+
+
+def unfairness(behaviour, *, cost_share, benefit, active, population_share):
+    """Paying a larger share of the contribution than the share of the benefit received."""
     positive = np.maximum(benefit, 0.0) * active
     total_positive = sum_axis(positive)[:, None]
-    population_share = population * active / combined
     benefit_share = np.where(total_positive > 0, positive / np.maximum(total_positive, 1e-12),
                              population_share)
-    unfairness = b.unfairness_weight * np.maximum(cost_share - benefit_share, 0.0)
-    incidents = b.incident_cost_weight * incident_load[:, None] * scope
-    costs = (autonomy_cost + coordination_cost + unfairness
-             + b.frustration_weight * frustration + incidents)
-    return np.where(active, benefit - costs, 0.0)
+    return behaviour.unfairness_weight * np.maximum(cost_share - benefit_share, 0.0)
 
 
 def smooth_value(smoothed, value, months):

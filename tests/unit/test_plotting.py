@@ -111,8 +111,19 @@ def test_save_figure_replaces_an_existing_file(tmp_path):
     assert list(tmp_path.iterdir()) == [path]
 
 
-def test_save_figure_cleans_up_when_writing_fails(tmp_path):
+def test_save_figure_cleans_up_when_writing_fails(tmp_path, monkeypatch):
     fig, _ = new_figure()
-    with pytest.raises(FileNotFoundError):
-        save_figure(fig, tmp_path / "missing-folder" / "figure.png", {})
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("samenwerkingsim.plotting.os.replace", fail)
+    with pytest.raises(OSError, match="disk full"):
+        save_figure(fig, tmp_path / "figure.png", {})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_save_figure_creates_the_output_folder(tmp_path):
+    fig, _ = new_figure()
+    path = save_figure(fig, tmp_path / "new" / "figure.png", {})
+    assert path.exists()
