@@ -395,17 +395,20 @@ def advance_month(state: State, draws: dict, ctx: Context) -> None:
 def settle_decisions(state: State, ctx: Context) -> None:
     """Exits and endings decided earlier take effect when their lag has passed."""
     t = state.month
-    due_exit = (state.status == LEAVING) & (state.exit_month == t)
+    # "<=": a decision with a lag of zero months takes effect at the start of the next month
+    due_exit = (state.status == LEAVING) & (state.exit_month <= t) & state.running[:, None]
     if due_exit.any():
         state.status[due_exit] = LEFT
         state.n_member_exits += sum_axis(due_exit)
         state.record("member_exit", due_exit)
-    due_end = state.running & (state.pending_end_month == t)
+    due_end = state.running & (state.pending_outcome != RUNNING) & (state.pending_end_month <= t)
     if due_end.any():
         state.outcome[due_end] = state.pending_outcome[due_end]
         state.end_month[due_end] = t
         merged = due_end & (state.outcome == MERGER)
         state.status[merged[:, None] & state.active] = MERGED
+        # an ontvlechting: every remaining member leaves (not counted as a member exit)
+        state.status[(due_end & (state.outcome == DISSOLUTION))[:, None] & state.active] = LEFT
         state.record("dissolution", due_end & (state.outcome == DISSOLUTION))
         state.record("merger", merged)
     if due_exit.any() or due_end.any():

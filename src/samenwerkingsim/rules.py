@@ -147,7 +147,8 @@ def binomial_from_uniform(u, n, p, n_max: int = MAX_MEETINGS_PER_MONTH):
         success = u < p
         count += success & (n > k)
         if k + 1 < n_max:
-            with np.errstate(divide="ignore", invalid="ignore"):  # p = 0 or 1: branch unused
+            # p = 0, 1 or subnormal: the overflowing branch is the one not taken
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 u = np.where(success, u / p, (u - p) / (1.0 - p))
     return count
 
@@ -241,7 +242,7 @@ def meetings_per_month(joint_meetings, has_committees, chairs_in_db, n_portfolio
     meeting per portfolio; the Dagelijks Bestuur meets monthly with the bedrijfsvoering holder
     and, when committee chairs sit in it, with the other portfolio holders as well.
     """
-    joint = np.rint(joint_meetings).astype(np.int64)[:, None]
+    joint = np.floor(joint_meetings + 0.5).astype(np.int64)[:, None]  # nearest, halves up
     committee = has_committees.astype(np.int64)[:, None]
     in_db = np.zeros((len(joint), n_portfolios), dtype=np.int64)
     in_db[:, 0] = 1

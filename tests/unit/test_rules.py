@@ -1,0 +1,716 @@
+"""The model's rules on small hand-made states with known answers.
+
+Arrays carry a leading replication axis ``R``; most tests use ``R = 1`` and a few member
+slots, so each expected value can be worked out by hand from the rule's formula.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from samenwerkingsim import rules
+from samenwerkingsim.params import Behaviour
+from samenwerkingsim.rules import (
+    MAX_MEETINGS_PER_MONTH,
+    all_axis,
+    any_axis,
+    binomial_from_uniform,
+    max_axis,
+    poisson_from_uniform,
+    sigmoid,
+    sum_axis,
+)
+
+B = Behaviour()
+
+
+def uniforms(n, seed):
+    """``n`` uniforms in [0, 1) from a generator of the test's own (no global state)."""
+    return np.random.default_rng(seed).random(n)
+
+
+def a(*values, dtype=float):
+    """A ``(1, ...)`` array: one replication."""
+    return np.array([values], dtype=dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# sigmoid and reductions
+
+
+def test_sigmoid_known_values():
+    assert sigmoid(0.0) == 0.5
+    assert sigmoid(math.log(3.0)) == pytest.approx(0.75)
+    assert sigmoid(-math.log(3.0)) == pytest.approx(0.25)
+    x = np.linspace(-20, 20, 41)
+    np.testing.assert_allclose(sigmoid(x) + sigmoid(-x), 1.0)
+    assert np.all(np.diff(sigmoid(x)) > 0)
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2, -1])
+def test_reductions_match_numpy(axis):
+    rng = np.random.default_rng(1)
+    x = rng.random((4, 3, 5))
+    flags = x > 0.5
+    np.testing.assert_allclose(sum_axis(x, axis), x.sum(axis=axis), rtol=1e-14)
+    np.testing.assert_array_equal(max_axis(x, axis), x.max(axis=axis))
+    np.testing.assert_array_equal(any_axis(flags, axis), flags.any(axis=axis))
+    np.testing.assert_array_equal(all_axis(flags, axis), flags.all(axis=axis))
+    counts = rng.integers(0, 10, (4, 3, 5))
+    np.testing.assert_array_equal(sum_axis(counts, axis), counts.sum(axis=axis))
+
+
+def test_sum_axis_of_booleans_counts():
+    flags = np.array([[True, False, True], [False, False, False]])
+    total = sum_axis(flags)
+    np.testing.assert_array_equal(total, [2, 0])
+    assert total.dtype.kind == "i"
+
+
+def test_reductions_do_not_change_their_input():
+    x = np.array([[1.0, 5.0, 3.0]])
+    flags = np.array([[True, False, True]])
+    sum_axis(x), max_axis(x), any_axis(flags), all_axis(flags)
+    np.testing.assert_array_equal(x, [[1.0, 5.0, 3.0]])
+    np.testing.assert_array_equal(flags, [[True, False, True]])
+
+
+def test_sum_axis_does_not_depend_on_batch_size():
+    x = np.random.default_rng(2).random((1000, 5)) * 1e6
+    whole = sum_axis(x)
+    for row in (0, 17, 999):
+        assert sum_axis(x[row:row + 1])[0] == whole[row]
+
+
+# --------------------------------------------------------------------------------------------
+# pairs of members
+
+
+def test_pair_indices_upper_triangle_in_fixed_order():
+    first, second = rules.pair_indices(4)
+    assert list(zip(first.tolist(), second.tolist(), strict=True)) == [
+        (0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+
+
+def test_pairs_of_member():
+    # pairs of 3 members: k=0 (0,1), k=1 (0,2), k=2 (1,2)
+    np.testing.assert_array_equal(rules.pairs_of_member(3), [[0, 1], [0, 2], [1, 2]])
+    assert rules.pairs_of_member(2).tolist() == [[0], [0]]
+    pairs = rules.pairs_of_member(5)
+    first, second = rules.pair_indices(5)
+    for m in range(5):
+        assert all(m in (first[k], second[k]) for k in pairs[m])
+        assert len(set(pairs[m].tolist())) == 4
+
+
+def test_member_mean_over_pairs_with_a_masked_member():
+    # pairs of 3 members: k=0 (0,1), k=1 (0,2), k=2 (1,2); member 2 has left
+    values = np.array([[0.2, 0.8, 0.5], [0.2, 0.8, 0.5]])
+    status_active = np.array([[True, True, False], [True, True, True]])
+    first, second = rules.pair_indices(3)
+    pair_active = status_active[:, first] & status_active[:, second]
+    mean = rules.member_mean_over_pairs(values, pair_active, rules.pairs_of_member(3),
+                                        default=-1.0)
+    # replication 0: only pair (0, 1) is active, member 2 gets the default
+    np.testing.assert_allclose(mean[0], [0.2, 0.2, -1.0])
+    # replication 1: every pair active
+    np.testing.assert_allclose(mean[1], [(0.2 + 0.8) / 2, (0.2 + 0.5) / 2, (0.8 + 0.5) / 2])
+
+
+def test_agenda_similarity():
+    agenda = np.array([[[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [0.5, 0.4, 0.6]]])
+    first, second = rules.pair_indices(3)
+    similarity = rules.agenda_similarity(agenda, first, second)
+    # pairs (0,1): opposite corners; (0,2): mean |diff| = 0.5; (1,2): mean |diff| = 0.5
+    np.testing.assert_allclose(similarity, [[0.0, 0.5, 0.5]])
+    same = rules.agenda_similarity(np.full((1, 2, 3), 0.3), *rules.pair_indices(2))
+    np.testing.assert_allclose(same, [[1.0]])
+    close = np.array([[[0.5, 0.5, 0.5], [0.6, 0.4, 0.5]]])
+    np.testing.assert_allclose(rules.agenda_similarity(close, *rules.pair_indices(2)),
+                               [[1.0 - 0.2 / 3]])
+
+
+def test_dominance_of_the_largest():
+    population = np.array([[40000.0, 10000.0, 40000.0 * 0.5]])
+    np.testing.assert_allclose(rules.dominated_by_largest(population), [[0.0, 0.75, 0.5]])
+    is_largest = np.array([[True, False, False]])
+    first, second = rules.pair_indices(3)
+    dominance = rules.pair_dominance(population, is_largest, first, second)
+    # (0,1): 1 - 10/40; (0,2): 1 - 20/40; (1,2): the largest is not in it
+    np.testing.assert_allclose(dominance, [[0.75, 0.5, 0.0]])
+
+
+# --------------------------------------------------------------------------------------------
+# Drawing events from uniforms
+#
+# Tolerances for moments over N independent uniforms. A sample mean of N draws with variance
+# s2 has standard error sqrt(s2 / N). A sample variance has standard error about
+# sqrt((mu4 - s2**2) / N), with mu4 the fourth central moment; for a binomial(n, p)
+# mu4 - s2**2 = npq (1 + 2(n - 3)pq) (q = 1 - p), for a Poisson(lam) it is lam (1 + 2 lam).
+# (For a fair coin the first-order term vanishes, so the cases avoid p = 0.5 with n = 1.)
+# We allow 4 standard errors: a correct rule fails with probability about 6e-5 per check.
+
+N_DRAWS = 200_000
+
+
+@pytest.mark.parametrize(("n", "p"), [(1, 0.3), (4, 0.8), (7, 0.3), (7, 0.95), (3, 0.05)])
+def test_binomial_from_uniform_mean_and_variance(n, p):
+    u = uniforms(N_DRAWS, seed=n * 100 + round(p * 100))
+    counts = binomial_from_uniform(u, np.full(N_DRAWS, n), np.full(N_DRAWS, p))
+    q = 1.0 - p
+    mean, var = n * p, n * p * q
+    se_mean = math.sqrt(var / N_DRAWS)
+    se_var = math.sqrt(n * p * q * (1.0 + 2.0 * (n - 3) * p * q) / N_DRAWS)
+    assert abs(counts.mean() - mean) < 4 * se_mean
+    assert abs(counts.var(ddof=1) - var) < 4 * se_var
+
+
+def test_binomial_from_uniform_shares_on_a_grid_of_uniforms():
+    # On an evenly spaced grid of N uniforms every count takes its binomial share. The map from
+    # u to a count of n trials is constant on at most 2**n intervals, and the grid counts each
+    # interval's length to within one point, so the shares are exact to 2**n / N.
+    u = (np.arange(100_000) + 0.5) / 100_000
+    n, p = 6, 0.35
+    counts = binomial_from_uniform(u, np.full(u.size, n), np.full(u.size, p))
+    shares = np.bincount(counts.astype(int), minlength=n + 1) / u.size
+    np.testing.assert_allclose(shares, stats.binom.pmf(np.arange(n + 1), n, p),
+                               atol=2**n / u.size)
+
+
+def test_binomial_from_uniform_edge_cases():
+    u = uniforms(10_000, seed=3)
+    n = np.full(u.size, 5)
+    assert np.all(binomial_from_uniform(u, np.zeros(u.size), np.full(u.size, 0.7)) == 0)
+    assert np.all(binomial_from_uniform(u, n, np.zeros(u.size)) == 0)
+    assert np.all(binomial_from_uniform(u, n, np.ones(u.size)) == 5)
+    close = binomial_from_uniform(u, n, np.full(u.size, 1.0 - 1e-9))
+    assert np.all(close == 5)  # P(fewer than 5) = 5e-9 for each of 10 000 draws
+    nearly_never = binomial_from_uniform(u, n, np.full(u.size, 1e-9))
+    assert np.all(nearly_never == 0)
+    ends = binomial_from_uniform(np.array([0.0, 1.0 - 1e-16]), np.array([7, 7]),
+                                 np.array([0.999, 0.001]))
+    assert np.all((ends >= 0) & (ends <= 7))
+
+
+def test_binomial_from_uniform_mixed_n_never_exceeds_n():
+    rng = np.random.default_rng(4)
+    n = rng.integers(0, MAX_MEETINGS_PER_MONTH + 1, 50_000)
+    p = rng.random(50_000)
+    counts = binomial_from_uniform(rng.random(50_000), n, p)
+    assert np.all((counts >= 0) & (counts <= n))
+    # one replication alone draws what it draws in a batch
+    for i in (0, 123, 49_999):
+        alone = binomial_from_uniform(np.array([0.5]), n[i:i + 1], p[i:i + 1])
+        batch = binomial_from_uniform(np.full(50_000, 0.5), n, p)
+        assert alone[0] == batch[i]
+
+
+@settings(max_examples=200, deadline=None)
+@given(u=st.floats(0.0, 1.0, exclude_max=True),
+       n=st.integers(0, MAX_MEETINGS_PER_MONTH),
+       # subnormal probabilities: see the xfail test below
+       p=st.floats(0.0, 1.0, allow_subnormal=False))
+def test_binomial_from_uniform_returns_a_whole_number_in_range(u, n, p):
+    count = binomial_from_uniform(np.array([u]), np.array([n]), np.array([p]))[0]
+    assert count == round(count)
+    assert 0 <= count <= n
+
+
+def test_binomial_from_uniform_takes_a_subnormal_probability_quietly():
+    with np.errstate(over="raise"):
+        count = binomial_from_uniform(np.array([0.5]), np.array([2]), np.array([5e-324]))
+    assert count[0] == 0
+
+
+def truncated_poisson_moments(lam, k_max):
+    """Mean and variance of min(X, k_max) for X ~ Poisson(lam): what the rule draws."""
+    k = np.arange(k_max + 1)
+    pmf = stats.poisson.pmf(k, lam)
+    pmf[-1] = stats.poisson.sf(k_max - 1, lam)
+    mean = float((k * pmf).sum())
+    return mean, float(((k - mean) ** 2 * pmf).sum())
+
+
+@pytest.mark.parametrize("lam", [0.05, 0.14, 0.5, 1.0])
+def test_poisson_from_uniform_mean_and_variance(lam):
+    u = uniforms(N_DRAWS, seed=round(lam * 1000))
+    counts = poisson_from_uniform(u, np.full(N_DRAWS, lam))
+    mean, var = truncated_poisson_moments(lam, 4)
+    # the truncation at 4 is invisible at the rates the model uses (at most 0.144 a month)
+    if lam <= 0.5:
+        assert mean == pytest.approx(lam, abs=2e-4)
+        assert var == pytest.approx(lam, abs=2e-3)
+    se_mean = math.sqrt(lam / N_DRAWS)
+    se_var = math.sqrt(lam * (1.0 + 2.0 * lam) / N_DRAWS)
+    assert abs(counts.mean() - mean) < 4 * se_mean
+    assert abs(counts.var(ddof=1) - var) < 4 * se_var
+    assert counts.dtype.kind == "i"
+    assert counts.min() >= 0 and counts.max() <= 4
+
+
+def test_poisson_from_uniform_zero_rate_and_inversion():
+    u = uniforms(1000, seed=5)
+    assert np.all(poisson_from_uniform(u, np.zeros(1000)) == 0)
+    rate = 0.3
+    # P(0) = exp(-0.3): just below it no incident, just above it one
+    p0 = math.exp(-rate)
+    counts = poisson_from_uniform(np.array([p0 - 1e-9, p0 + 1e-9]), np.full(2, rate))
+    np.testing.assert_array_equal(counts, [0, 1])
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Calendar and shocks
+
+
+def test_is_election_month():
+    assert rules.is_election_month(2026, 3)
+    assert not rules.is_election_month(2025, 3)
+    assert not rules.is_election_month(2026, 4)
+    years = np.array([2006, 2010, 2014, 2018, 2022, 2030, 2011])
+    np.testing.assert_array_equal(rules.is_election_month(years, 3), [True] * 6 + [False])
+
+
+def test_is_general_window():
+    assert rules.is_general_window(2025, 11)          # the November budget, every year
+    assert rules.is_general_window(2026, 11)
+    for month in (4, 5, 6):                           # three months after an election
+        assert rules.is_general_window(2026, month)
+        assert not rules.is_general_window(2025, month)
+    for month in (1, 2, 3, 7, 8, 9, 10, 12):
+        assert not rules.is_general_window(2026, month)
+    # seven windows in every four-year cycle
+    years = np.repeat(np.arange(2013, 2017), 12)
+    months = np.tile(np.arange(1, 13), 4)
+    assert rules.is_general_window(years, months).sum() == 7
+
+
+def test_wethouder_turnover_at_an_election_only_replacements():
+    election = np.array([True, False])
+    u_replace = np.full((2, 2, 3), 0.3)
+    u_depart = np.full((2, 2, 3), 0.001)  # would be an early breach between elections
+    replaced, breach = rules.wethouder_turnover(u_replace, u_depart, election, 0.6, 0.012, 0.5)
+    assert replaced[0].all() and not breach[0].any()      # election: replaced, no breach
+    assert replaced[1].all() and breach[1].all()          # between: early departure in breach
+    replaced, breach = rules.wethouder_turnover(np.full((2, 2, 3), 0.7), u_depart, election,
+                                                0.6, 0.012, 0.5)
+    assert not replaced[0].any() and replaced[1].all()
+
+
+def test_wethouder_turnover_breaches_are_a_share_of_early_departures():
+    u = ((np.arange(60_000) + 0.5) / 60_000).reshape(20_000, 1, 3)
+    election = np.zeros(20_000, dtype=bool)
+    p_depart, share = 0.012, 0.5
+    replaced, breach = rules.wethouder_turnover(np.zeros_like(u), u, election, 0.6, p_depart,
+                                                share)
+    assert not (breach & ~replaced).any()  # every breach is a departure
+    # a grid of uniforms: exact shares up to the grid spacing
+    assert replaced.mean() == pytest.approx(p_depart, abs=1e-4)
+    assert breach.sum() / replaced.sum() == pytest.approx(share, abs=0.01)
+
+
+def test_incident_rate_falls_with_competence_and_maturity():
+    competence = np.linspace(0.0, 1.0, 11)
+    maturity = np.linspace(0.0, 1.0, 11)
+    assert np.all(np.diff(rules.incident_rate(0.08, competence, 0.5)) < 0)
+    assert np.all(np.diff(rules.incident_rate(0.08, 0.5, maturity)) < 0)
+    assert rules.incident_rate(0.08, 1.0, 1.0) > 0
+    assert rules.incident_rate(0.08, 0.6, 0.5) == pytest.approx(0.08)
+
+
+def test_stance_level_follows_experience():
+    levels = rules.stance_level(np.array([-1.0, 0.0, 1.0]))
+    assert levels[1] == 0.5
+    assert levels[0] < 0.5 < levels[2]
+    assert levels[0] + levels[2] == pytest.approx(1.0)
+
+
+def test_shift_at_election_and_new_stance_stay_in_range():
+    level = np.array([[0.0, 0.5, 1.0]])
+    np.testing.assert_allclose(rules.shift_at_election(level, np.full((1, 3), 0.5), 0.1),
+                               level)
+    up = rules.shift_at_election(level, np.ones((1, 3)), 0.1, pull=0.2)
+    np.testing.assert_allclose(up, [[0.3, 0.8, 1.0]])
+    stance = rules.new_wethouder_stance(np.array([[[0.0, 0.5, 1.0]]]), np.array([[0.0]]), 0.4)
+    np.testing.assert_allclose(stance, [[[0.3, 0.5, 0.7]]])
+    happy = rules.new_wethouder_stance(np.full((1, 1, 3), 0.5), np.array([[1.0]]), 0.4)
+    assert np.all(happy > 0.5)
+
+
+# --------------------------------------------------------------------------------------------
+# 2. The organisation works
+
+
+def quality(population=50_000.0, maturity=0.5, competence=0.6, incidents=0.0):
+    return float(rules.attainable_quality(np.array([population]), np.array([maturity]),
+                                          np.array([competence]), np.array([incidents]),
+                                          B.quality_half_population,
+                                          B.incident_quality_penalty)[0])
+
+
+def test_attainable_quality_known_value():
+    # scale 50000/75000, (0.8 + 0.2 * 0.5) = 0.9, (0.9 + 0.2 * 0.6) = 1.02
+    assert quality() == pytest.approx(2 / 3 * 0.9 * 1.02)
+    assert quality(incidents=100.0) == 0.0
+
+
+@pytest.mark.parametrize(("argument", "low", "high", "rises"), [
+    ("population", 10_000.0, 80_000.0, True),
+    ("maturity", 0.0, 1.0, True),
+    ("competence", 0.4, 0.9, True),
+    ("incidents", 0.0, 1.0, False),
+])
+def test_attainable_quality_directions(argument, low, high, rises):
+    lower, higher = quality(**{argument: low}), quality(**{argument: high})
+    assert (higher > lower) if rises else (higher < lower)
+
+
+def test_standalone_quality_and_maturity():
+    assert rules.standalone_quality(25_000.0, 25_000.0) == 0.5
+    assert rules.grow_maturity(0.0, 0.03) == pytest.approx(0.03)
+    assert rules.grow_maturity(1.0, 0.03) == 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Meetings and trust
+
+
+@pytest.mark.parametrize(("joint", "committees", "chairs", "expected"), [
+    (0.0, False, False, [1, 0, 0]),   # only the DB, with the bedrijfsvoering holder
+    (4.3, False, False, [5, 4, 4]),   # weekly joint meetings: 4.3 rounds to 4
+    (0.0, True, False, [2, 1, 1]),    # committees add one meeting per portfolio
+    (0.0, True, True, [2, 2, 2]),     # chairs in the DB bring the other holders to the DB
+    (0.0, False, True, [1, 0, 0]),    # chairs without committees do nothing
+    (4.3, True, True, [6, 6, 6]),
+    (5.0, True, True, [7, 7, 7]),     # the most there can be
+])
+def test_meetings_per_month(joint, committees, chairs, expected):
+    meetings = rules.meetings_per_month(np.array([joint]), np.array([committees]),
+                                        np.array([chairs]), 3)
+    np.testing.assert_array_equal(meetings, [expected])
+    assert meetings.max() <= MAX_MEETINGS_PER_MONTH
+
+
+MEETING_BASE = {"similarity": 0.8, "culture": 0.5, "quality": 0.6, "incident_load": 0.2,
+                "stance_gap": 0.1, "bias": 0.2, "trust": 0.5}
+# documented shapes: per replication (R,), per pair (R, K), per wethouder pair (R, P, K)
+MEETING_SHAPES = {"culture": (), "quality": (), "incident_load": (), "similarity": (1,),
+                  "bias": (1,), "stance_gap": (3, 1), "trust": (3, 1)}
+
+
+def p_meeting(**values):
+    """Success probability ``(R, 3, 1)`` with one replication per value along a grid: three
+    portfolios, one pair; each argument is an array ``(R,)`` or a scalar."""
+    values = {**MEETING_BASE, **values}
+    r = max(np.size(v) for v in values.values())
+    arrays = {name: np.broadcast_to(np.reshape(np.broadcast_to(v, (r,)),
+                                               (r,) + (1,) * len(MEETING_SHAPES[name])),
+                                    (r, *MEETING_SHAPES[name])).copy()
+              for name, v in values.items()}
+    return rules.meeting_success_probability(B, **arrays)
+
+
+@pytest.mark.parametrize(("argument", "rises"), [
+    ("similarity", True), ("culture", True), ("quality", True), ("trust", True),
+    ("incident_load", False), ("stance_gap", False), ("bias", False),
+])
+def test_meeting_success_probability_directions(argument, rises):
+    p = p_meeting(**{argument: np.linspace(0.0, 1.0, 6)})
+    assert p.shape == (6, 3, 1)
+    steps = np.diff(p[:, 0, 0])
+    assert np.all(steps > 0) if rises else np.all(steps < 0)
+
+
+def test_meeting_success_probability_neutral():
+    neutral = {"similarity": 0.5, "culture": 0.5, "quality": 0.5, "incident_load": 0.0,
+               "stance_gap": 0.0, "bias": 0.0, "trust": 0.5}
+    np.testing.assert_allclose(p_meeting(**neutral), sigmoid(B.meeting_success_logit))
+    # log-odds add up: one unit of similarity above neutral adds meeting_similarity_effect
+    logit = B.meeting_success_logit + B.meeting_similarity_effect * 0.5
+    np.testing.assert_allclose(p_meeting(**{**neutral, "similarity": 1.0}), sigmoid(logit))
+
+
+def test_update_personal_trust_negativity_bias():
+    trust = np.array([0.5])
+    after_success = rules.update_personal_trust(trust, 1, 0, B.trust_gain_per_success,
+                                                B.trust_loss_per_failure)
+    after_failure = rules.update_personal_trust(trust, 0, 1, B.trust_gain_per_success,
+                                                B.trust_loss_per_failure)
+    gain, loss = after_success[0] - 0.5, 0.5 - after_failure[0]
+    assert gain == pytest.approx(0.03 * 0.5)
+    assert loss == pytest.approx(0.06 * 0.5)
+    assert loss > gain
+    # one success and one failure at 0.5 leave trust lower than before
+    both = rules.update_personal_trust(trust, 1, 1, B.trust_gain_per_success,
+                                       B.trust_loss_per_failure)
+    assert both[0] < 0.5
+    unchanged = rules.update_personal_trust(trust, 0, 0, 0.03, 0.06)
+    assert unchanged[0] == 0.5
+
+
+@settings(max_examples=300, deadline=None)
+@given(trust=st.floats(0.0, 1.0), successes=st.integers(0, MAX_MEETINGS_PER_MONTH),
+       failures=st.integers(0, MAX_MEETINGS_PER_MONTH), gain=st.floats(0.0, 0.5),
+       loss=st.floats(0.0, 0.5))
+def test_update_personal_trust_stays_in_unit_interval(trust, successes, failures, gain, loss):
+    new = rules.update_personal_trust(np.array([trust]), np.array([successes]),
+                                      np.array([failures]), gain, loss)[0]
+    assert 0.0 <= new <= 1.0
+    if failures == 0:
+        assert new >= trust
+    if successes == 0:
+        assert new <= trust
+
+
+def test_update_municipal_trust():
+    municipal = np.array([[0.4]])
+    follows = rules.update_municipal_trust(municipal, np.array([[0.8]]), 0.05, 0.0, 0.01)
+    assert follows[0, 0] == pytest.approx(0.4 + 0.05 * 0.4)
+    falls = rules.update_municipal_trust(municipal, np.array([[0.0]]), 0.05, 0.0, 0.01)
+    assert falls[0, 0] == pytest.approx(0.4 - 0.05 * 0.4)
+    fed = rules.update_municipal_trust(municipal, np.array([[0.4]]), 0.05,
+                                       np.array([[1.0]]), 0.01)
+    assert fed[0, 0] == pytest.approx(0.4 + 0.01 * 0.6)
+    ceiling = rules.update_municipal_trust(np.array([[1.0]]), np.array([[1.0]]), 1.0,
+                                           np.array([[1.0]]), 0.2)
+    assert ceiling[0, 0] == 1.0
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Ownership
+
+
+def participation(committees=False, chairs=False, joint=0.0, culture=0.5):
+    return float(rules.participation(B, np.array([committees]), np.array([chairs]),
+                                     np.array([joint]), np.array([culture]))[0])
+
+
+def test_participation_directions():
+    base = participation()
+    assert base == pytest.approx(B.participation_db_seat + B.participation_build_new * 0.5)
+    assert participation(committees=True) > base
+    assert participation(committees=True, chairs=True) > participation(committees=True)
+    assert participation(chairs=True) == base  # chairs only act with committees
+    assert participation(joint=2.0) > base
+    assert participation(joint=4.3) > participation(joint=2.0)
+    assert participation(joint=5.0) == participation(joint=4.3)  # weekly is the most that counts
+    assert participation(culture=0.9) > participation(culture=0.1)
+    full = participation(committees=True, chairs=True, joint=5.0, culture=1.0)
+    assert 0.0 <= full <= 1.0
+
+
+def test_felt_imposition_directions():
+    def imposition(level=0.5, bias=0.2, dominated=0.5, centre=False):
+        return float(rules.felt_imposition(B, np.array([level]), np.array([bias]),
+                                           np.array([[dominated]]), np.array([[centre]]))[0, 0])
+
+    assert imposition(level=0.9) < imposition(level=0.1)
+    assert imposition(bias=0.8) > imposition(bias=0.1)
+    assert imposition(dominated=0.9) > imposition(dominated=0.0)
+    assert imposition(bias=0.8, dominated=0.0) == imposition(bias=0.1, dominated=0.0)
+    assert imposition(centre=True) > imposition(centre=False)
+    assert imposition(level=0.0, bias=1.0, dominated=1.0, centre=True) == 1.0
+
+
+def test_update_ownership_directions():
+    ownership = np.array([[0.4, 0.4]])
+    grows = rules.update_ownership(ownership, np.array([0.8]), np.zeros((1, 2)), 0.04, 0.04)
+    assert np.all(grows > 0.4)
+    erodes = rules.update_ownership(ownership, np.array([0.0]), np.array([[0.5, 1.0]]),
+                                    0.04, 0.04)
+    assert erodes[0, 1] < erodes[0, 0] < 0.4
+    np.testing.assert_allclose(erodes, [[0.4 - 0.04 * 0.5 * 0.4, 0.4 - 0.04 * 0.4]])
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Appraisal
+
+
+@pytest.mark.parametrize("equal_key", [False, True])
+def test_cost_shares_sum_to_one_over_active_members(equal_key):
+    population = np.array([[40_000.0, 10_000.0, 20_000.0, 0.0],
+                           [40_000.0, 10_000.0, 20_000.0, 30_000.0]])
+    active = np.array([[True, True, False, False], [True, True, True, True]])
+    shares = rules.cost_shares(population, active, np.array([equal_key, equal_key]))
+    np.testing.assert_allclose(sum_axis(shares), [1.0, 1.0])
+    assert np.all(shares[~active] == 0.0)
+    if equal_key:
+        np.testing.assert_allclose(shares[0, :2], [0.5, 0.5])
+        np.testing.assert_allclose(shares[1], 0.25)
+    else:
+        np.testing.assert_allclose(shares[0, :2], [0.8, 0.2])
+        np.testing.assert_allclose(shares[1], population[1] / 100_000.0)
+
+
+# Monthly value = membership_benefit - (autonomy_cost + coordination_cost + unfairness
+# + frustration + incidents), composed in engine.appraise; each term is tested on its own.
+
+
+def benefit(population, combined=None, quality=0.6, maturity=0.5, trust=0.5, scope=0.75):
+    """What membership brings to members of the given populations, as engine.appraise builds
+    it from the rules: quality above standing alone, vulnerability relief, regional weight."""
+    population = np.array([population], dtype=float)
+    combined = np.array([population.sum() if combined is None else combined])
+    quality_gain = quality - rules.standalone_quality(population, B.quality_half_population)
+    return rules.membership_benefit(
+        B, quality_gain=quality_gain,
+        vulnerability_relief=(1.0 - population / combined[:, None]) * maturity,
+        regional_weight=rules.regional_weight(population, combined),
+        trust=np.full(population.shape, trust), scope=np.array([scope]))
+
+
+def test_regional_weight():
+    weight = rules.regional_weight(np.array([[10_000.0, 1_000.0, 100_000.0]]),
+                                   np.array([100_000.0]))
+    # ten times smaller than the arrangement: the full weight; the arrangement itself: none
+    np.testing.assert_allclose(weight, [[1.0, 1.0, 0.0]])
+    half = rules.regional_weight(np.array([[10_000.0]]), np.array([10_000.0 * 10**0.5]))
+    np.testing.assert_allclose(half, [[0.5]])
+
+
+def test_membership_benefit_smaller_member_gains_more():
+    v = benefit([40_000, 10_000])
+    assert v[0, 1] > v[0, 0] > 0
+    # and the smaller one pays less under the population key, so it owes no unfairness
+    active = np.array([[True, True]])
+    shares = rules.cost_shares(np.array([[40_000.0, 10_000.0]]), active, np.array([False]))
+    unfair = rules.unfairness(B, cost_share=shares, benefit=v, active=active,
+                              population_share=shares)
+    assert unfair[0, 1] == 0.0
+    assert unfair[0, 0] == pytest.approx(B.unfairness_weight * (0.8 - v[0, 0] / v.sum()))
+
+
+def test_membership_benefit_directions():
+    base = benefit([20_000, 20_000])[0, 0]
+    assert benefit([20_000, 20_000], quality=0.8)[0, 0] > base
+    assert benefit([20_000, 20_000], maturity=1.0)[0, 0] > base
+    assert benefit([20_000, 20_000], trust=0.9)[0, 0] > base      # seen through trust
+    assert benefit([20_000, 20_000], scope=1.0)[0, 0] > base
+    assert benefit([20_000, 20_000], scope=0.0)[0, 0] == 0.0
+    # known value: (0.5 + 0.5) * 0.75 * (2 * (0.6 - 0.4444) + 0.4 * 0.5 * 0.5
+    #                                     + 0.3 * log10(2))
+    gains = (B.quality_benefit_weight * (0.6 - 20 / 45) + B.vulnerability_benefit_weight * 0.25
+             + B.regional_benefit_weight * math.log10(2.0))
+    assert base == pytest.approx(0.75 * gains)
+
+
+def autonomy(autonomy_preference=0.5, control_demand=0.5, scope_policy=0.5, ownership=0.5):
+    return float(rules.autonomy_cost(
+        B, autonomy_preference=np.array([[autonomy_preference]]),
+        control_demand=np.array([[control_demand]]), scope_policy=np.array([scope_policy]),
+        ownership=np.array([[ownership]]))[0, 0])
+
+
+def test_autonomy_cost_known_value_and_directions():
+    # 0.6 * autonomy 0.5 * policy scope 0.5 * (1 - ownership 0.5) * (0.5 + control 0.5)
+    base = autonomy()
+    assert base == pytest.approx(0.075)
+    assert autonomy(autonomy_preference=0.9) > base > autonomy(autonomy_preference=0.1)
+    assert autonomy(scope_policy=1.0) > base > autonomy(scope_policy=0.1)
+    assert autonomy(ownership=0.9) < base < autonomy(ownership=0.1)
+    assert autonomy(control_demand=0.9) > base > autonomy(control_demand=0.1)
+    assert autonomy(scope_policy=0.0) == 0.0
+    assert autonomy(ownership=1.0) == 0.0
+
+
+def coordination(n_active=2, similarity=0.9, culture=0.5, trust=0.5, separate_director=False):
+    return float(rules.coordination_cost(
+        B, n_active=np.array([n_active]), similarity=np.array([[similarity]]),
+        culture=np.array([culture]), trust=np.array([[trust]]),
+        separate_director=np.array([separate_director]))[0, 0])
+
+
+def test_coordination_cost_known_value_and_directions():
+    # 0.25 * log2(2) * (1.5 - similarity 0.9) * (1.5 - culture 0.5) * (1.5 - trust 0.5)
+    base = coordination()
+    assert base == pytest.approx(0.15)
+    assert coordination(n_active=3) == pytest.approx(0.15 * math.log2(3))
+    assert coordination(n_active=2) < coordination(n_active=3) < coordination(n_active=4)
+    assert coordination(similarity=1.0) < base < coordination(similarity=0.3)
+    assert coordination(culture=0.9) < base < coordination(culture=0.1)
+    assert coordination(trust=0.9) < base < coordination(trust=0.1)
+    assert coordination(separate_director=True) == pytest.approx(
+        base * (1.0 - B.separate_director_coordination_relief))
+
+
+def test_unfairness():
+    active = np.array([[True, True, False]])
+    benefit_equal = np.array([[0.3, 0.3, 0.0]])
+    population_share = np.array([[0.5, 0.5, 0.0]])
+    fair = rules.unfairness(B, cost_share=np.array([[0.5, 0.5, 0.0]]), benefit=benefit_equal,
+                            active=active, population_share=population_share)
+    np.testing.assert_array_equal(fair, 0.0)
+    unfair = rules.unfairness(B, cost_share=np.array([[0.9, 0.1, 0.0]]), benefit=benefit_equal,
+                              active=active, population_share=population_share)
+    np.testing.assert_allclose(unfair, [[B.unfairness_weight * 0.4, 0.0, 0.0]])
+    # nobody gains: the benefit share falls back on the population share
+    none = rules.unfairness(B, cost_share=np.array([[0.9, 0.1, 0.0]]),
+                            benefit=np.array([[-0.1, -0.2, 0.0]]), active=active,
+                            population_share=population_share)
+    np.testing.assert_allclose(none, [[B.unfairness_weight * 0.4, 0.0, 0.0]])
+
+
+def test_smooth_value():
+    assert rules.smooth_value(0.0, 1.2, 12.0) == pytest.approx(0.1)
+    assert rules.smooth_value(0.5, 0.5, 12.0) == 0.5
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Decisions
+
+
+def p_exit(value=0.0, scepticism=0.5, cost=0.0):
+    return float(rules.exit_probability(B, np.array([[value]]), np.array([[scepticism]]),
+                                        np.array([cost]))[0, 0])
+
+
+def test_exit_probability_directions():
+    assert p_exit() == pytest.approx(sigmoid(B.exit_logit))
+    assert p_exit(value=-0.5) > p_exit(value=-0.1) > p_exit(value=0.0)
+    assert p_exit(value=0.5) == p_exit(value=0.0)  # only bad experience pushes out
+    assert p_exit(scepticism=0.9) > p_exit() > p_exit(scepticism=0.1)
+    assert p_exit(cost=5.0) < p_exit(cost=3.0) < p_exit(cost=0.0)
+
+
+def test_continue_probability_rises_with_value_of_the_rest():
+    p = rules.continue_probability(B, np.array([-0.5, 0.0, 0.5]))
+    assert p[1] == pytest.approx(sigmoid(B.continue_logit))
+    assert np.all(np.diff(p) > 0)
+
+
+def p_yes(preference=0.5, scepticism=0.5, autonomy=0.5, share=1.0):
+    return float(rules.merger_yes_probability(B, np.array([[preference]]),
+                                              np.array([[scepticism]]), np.array([[autonomy]]),
+                                              np.array([[share]]))[0, 0])
+
+
+def test_merger_yes_probability_directions():
+    assert p_yes() == pytest.approx(sigmoid(B.merger_vote_logit))
+    assert p_yes(preference=0.9) > p_yes() > p_yes(preference=0.1)
+    assert p_yes(scepticism=0.9) < p_yes() < p_yes(scepticism=0.1)
+    assert p_yes(autonomy=0.9) < p_yes() < p_yes(autonomy=0.1)
+    assert p_yes(share=0.2) < p_yes(share=0.6) < p_yes(share=1.0)  # the smaller fear absorption
+
+
+def test_merger_initiative_probability_directions():
+    def p(preference=0.5, trust=0.5, maturity=0.5, pressure=0.0, step=False):
+        return float(rules.merger_initiative_probability(
+            B, np.array([preference]), np.array([trust]), np.array([maturity]),
+            np.array([pressure]), np.array([step]))[0])
+
+    assert p() == pytest.approx(sigmoid(B.merger_initiative_logit))
+    assert p(preference=0.9) > p()
+    assert p(trust=0.9) > p()
+    assert p(maturity=0.9) > p()
+    assert p(pressure=1.0) > p(step=True) > p()
+
+
+def test_drift_merger_preference():
+    preference = np.array([[0.2, 1.0]])
+    drifted = rules.drift_merger_preference(preference, 0.01, np.array([1.0]), np.array([1.0]))
+    np.testing.assert_allclose(drifted, [[0.2 + 0.01 * 0.8, 1.0]])
+    still = rules.drift_merger_preference(preference, 0.01, np.array([0.0]), np.array([1.0]))
+    np.testing.assert_array_equal(still, preference)
