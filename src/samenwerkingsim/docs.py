@@ -59,9 +59,6 @@ _WITHOUT_METADATA = {
                            "\"YYYY-MM\"`"),
     (Case, "start_month"): ("month", "[1, 12]",
                             "month the shared organisation started; part of `start`"),
-    (Behaviour, "director_competence_range"): (
-        "[0,1]", "[0.0, 1.0]",
-        "bounds of the uniform draw of a new director's competence"),
 }
 
 # [sample] key in a scenario file and description of each PopulationSample field

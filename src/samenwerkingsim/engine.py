@@ -2,7 +2,8 @@
 
 :class:`State` holds every quantity of DESIGN.md section 2 as arrays with a leading replication
 axis. :func:`initial_state` builds it from a scenario and the setup uniforms;
-:func:`advance_month` runs the six processes of one month in order, calling the rules in
+:func:`advance_month` runs one month in order (earlier decisions take effect, the governance
+timeline, then the six processes of DESIGN.md section 3), calling the rules in
 :mod:`samenwerkingsim.rules`. The Mesa model runs this for one replication, the ensemble engine
 for many at once: the same code, so the same history.
 """
@@ -77,9 +78,6 @@ class State:
     population: np.ndarray            # (R, M) inhabitants (0 for absent slots)
     agenda: np.ndarray                # (R, M, D) profile of challenges (opgaven) in [0, 1]
     pair_similarity: np.ndarray       # (R, K) agenda similarity of each pair (agendas are fixed)
-    is_largest: np.ndarray            # (R, M) bool: the largest member (host of a centrumgemeente)
-    dominated: np.ndarray             # (R, M) 1 - population / largest population
-    pair_dominance: np.ndarray        # (R, K) how much the largest member dominates each pair
     levers: LeverArrays
     # municipalities
     status: np.ndarray                # (R, M) MEMBER, LEAVING, LEFT, MERGED or ABSENT
@@ -95,6 +93,10 @@ class State:
     cost_share: np.ndarray            # (R, M) share of the contribution under the cost key
     regional_weight: np.ndarray       # (R, M) weight in the region gained by membership
     standalone_quality: np.ndarray    # (R, M) quality a member would reach alone
+    is_largest: np.ndarray            # (R, M) bool: the largest active member, the largest
+                                      #        payer (host of a centrumgemeente)
+    dominated: np.ndarray             # (R, M) 1 - population / largest active population
+    pair_dominance: np.ndarray        # (R, K) how much the largest member dominates each pair
     exit_month: np.ndarray            # (R, M) month an announced exit takes effect, -1 if none
     autonomy_preference: np.ndarray   # (R, M)
     control_demand: np.ndarray        # (R, M)
@@ -114,6 +116,7 @@ class State:
     competence: np.ndarray            # (R,)
     bias: np.ndarray                  # (R,) towards the largest member
     effort: np.ndarray                # (R,) on relationships with the boards
+    director_since: np.ndarray        # (R,) month the director was appointed (0: at the start)
     # the shared organisation
     maturity: np.ndarray              # (R,)
     quality: np.ndarray               # (R,)
@@ -302,7 +305,6 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
                                 * levers.designed_as_step_to_merger[:, None], 0.0, 1.0)
     zeros = np.zeros((r, n_slots))
     first, second = rules.pair_indices(n_slots)
-    is_largest = np.arange(n_slots)[None, :] == np.argmax(population, axis=1)[:, None]
     state = State(
         month=0,
         start_index=arrangement["start_year"] * 12 + arrangement["start_month"] - 1,
@@ -311,9 +313,9 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         population=population,
         agenda=arrangement["agenda"],
         pair_similarity=rules.agenda_similarity(arrangement["agenda"], first, second),
-        is_largest=is_largest,
-        dominated=rules.dominated_by_largest(population),
-        pair_dominance=rules.pair_dominance(population, is_largest, first, second),
+        is_largest=np.zeros((r, n_slots), dtype=bool),
+        dominated=zeros.copy(),
+        pair_dominance=np.zeros((r, n_pairs)),
         levers=levers,
         status=np.where(present, MEMBER, ABSENT).astype(np.int8),
         active=present.copy(),
@@ -335,13 +337,15 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         smoothed_value=np.where(present, b.initial_expected_value, 0.0),
         frustration=zeros.copy(),
         crisis_window_until=np.full((r, n_slots), -1),
-        stance=rules.new_wethouder_stance(draws["stance"], 0.0, b.stance_spread),
+        stance=rules.new_wethouder_stance(draws["stance"], b.initial_expected_value,
+                                          b.stance_spread),
         appointed_month=np.zeros((r, N_PORTFOLIOS, n_slots), dtype=np.int64),
         personal_trust=np.repeat(municipal_trust[:, None, :], N_PORTFOLIOS, axis=1),
         municipal_trust=municipal_trust,
         competence=competence,
         bias=bias,
         effort=effort,
+        director_since=np.zeros(r, dtype=np.int64),
         maturity=np.clip(b.maturity_per_prior_year * prior, 0.0, 0.9),
         quality=quality0,
         incident_load=np.zeros(r),
@@ -397,11 +401,12 @@ def settle_decisions(state: State, ctx: Context) -> None:
     t = state.month
     # "<=": a decision with a lag of zero months takes effect at the start of the next month
     due_exit = (state.status == LEAVING) & (state.exit_month <= t) & state.running[:, None]
+    due_end = state.running & (state.pending_outcome != RUNNING) & (state.pending_end_month <= t)
     if due_exit.any():
         state.status[due_exit] = LEFT
-        state.n_member_exits += sum_axis(due_exit)
+        # DESIGN.md section 5: count the exits the arrangement survived
+        state.n_member_exits += sum_axis(due_exit & ~due_end[:, None])
         state.record("member_exit", due_exit)
-    due_end = state.running & (state.pending_outcome != RUNNING) & (state.pending_end_month <= t)
     if due_end.any():
         state.outcome[due_end] = state.pending_outcome[due_end]
         state.end_month[due_end] = t
@@ -428,6 +433,13 @@ def refresh_membership(state: State, ctx: Context) -> None:
     state.cost_share = rules.cost_shares(state.population, state.active,
                                          state.levers.equal_cost_key)
     state.regional_weight = rules.regional_weight(state.population, state.combined_population)
+    # the largest active member pays most under a population key and hosts a centrumgemeente
+    active_population = state.population * state.active
+    state.is_largest = (np.arange(state.population.shape[1])[None, :]
+                        == np.argmax(active_population, axis=1)[:, None]) & state.active
+    state.dominated = rules.dominated_by_largest(active_population) * state.active
+    state.pair_dominance = rules.pair_dominance(active_population, state.is_largest,
+                                                ctx.first, ctx.second)
 
 
 def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
@@ -456,6 +468,7 @@ def replace_director(state: State, where: np.ndarray, u, behaviour: Behaviour) -
     state.competence = np.where(where, competence, state.competence)
     state.bias = np.where(where, bias, state.bias)
     state.effort = np.where(where, effort, state.effort)
+    state.director_since = np.where(where, state.month, state.director_since)
     state.maturity = np.where(where, state.maturity
                               * (1.0 - behaviour.maturity_loss_on_director_change),
                               state.maturity)
@@ -498,7 +511,8 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
     if breach_member.any():
         state.council_scepticism = np.clip(state.council_scepticism
                                            + b.breach_scepticism_jump * breach_member, 0.0, 1.0)
-        state.crisis_window_until = np.where(breach_member, t + 1, state.crisis_window_until)
+        # one decision month: the month of the crisis itself (decisions come after shocks)
+        state.crisis_window_until = np.where(breach_member, t, state.crisis_window_until)
         state.record("political_breach", breach_member)
 
     rate = rules.incident_rate(b.incident_rate_per_month, state.competence, state.maturity)
@@ -506,7 +520,9 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
     state.incident_load = state.incident_load * (1.0 - 1.0 / b.incident_memory_months) + incidents
     state.record("incident", incidents > 0)
 
-    turnover = (draws["director_turnover"] < b.director_turnover_per_month) & state.running
+    # a director appointed this month through the timeline does not leave in the same month
+    turnover = ((draws["director_turnover"] < b.director_turnover_per_month) & state.running
+                & (state.director_since != t))
     if turnover.any():
         replace_director(state, turnover, draws["director_new"], b)
         state.record("director_turnover", turnover)
@@ -663,8 +679,9 @@ def schedule_end(state: State, where: np.ndarray, outcome: int, when) -> None:
 
 
 def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndarray) -> None:
-    """Merger initiative and vote: one council's no blocks it and frustrates the initiators
-    for the rest of the council term (Strebel 2019)."""
+    """Merger initiative and vote: one council's no blocks it (Strebel 2019), frustrates the
+    initiators (a frustration that fades slowly) and rules out a new initiative until after the
+    next election."""
     b = ctx.behaviour
     t = state.month
     active = state.active

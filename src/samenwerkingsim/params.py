@@ -161,7 +161,9 @@ class PopulationSample:
     n_members_weights: tuple[tuple[int, float], ...] = ((2, 14), (3, 7), (4, 2))
     arrangement_weights: tuple[tuple[str, float], ...] = (("werkorganisatie", 17),
                                                           ("centrumgemeente", 6))
-    start_year_weights: tuple[tuple[int, float], ...] = ((2014, 1),)
+    start_year_weights: tuple[tuple[int, float], ...] = (
+        (2007, 1), (2008, 1), (2009, 1), (2010, 1), (2012, 1), (2013, 3), (2014, 5), (2015, 3),
+        (2016, 1), (2017, 3), (2018, 2), (2019, 1))
     p_designed_as_step_to_merger: float = 2 / 23
     size_ratio_median: float = 2.5
     size_ratio_range: tuple[float, float] = (1.1, 28.0)
@@ -212,13 +214,15 @@ class Behaviour:
         0.15, "[0,1]", 0.0, 1.0, "how far an election moves scepticism towards the council's "
         "experience (negative value raises it)")
     incident_rate_per_month: float = spec(
-        0.08, "incidents/month", 0.0, 1.0, "incident rate of a new organisation with an "
-        "average director")
+        0.08, "incidents/month", 0.0, 1.0, "base incident rate, multiplied by "
+        "(1.6 - director competence) x (1.5 - maturity)")
     director_turnover_per_month: float = spec(
         0.0104, "1/month", 0.0, 0.1, "chance the director leaves (0.0104 = 8 years on average)")
     maturity_loss_on_director_change: float = spec(
         0.2, "share", 0.0, 1.0, "share of integration maturity lost when the director changes")
-    director_competence_range: tuple[float, float] = (0.4, 0.9)
+    director_competence_range: tuple[float, float] = spec(
+        (0.4, 0.9), "[0,1] (low, high)", 0.0, 1.0, "competences of new directors are drawn "
+        "uniformly from this range")
     director_bias_combined_role: float = spec(
         0.5, "[0,1]", 0.0, 1.0, "mean bias towards the largest member of a director who is "
         "also a gemeentesecretaris")
@@ -286,7 +290,8 @@ class Behaviour:
         0.03, "1/month", 0.0, 1.0, "speed at which a wethouder's stance follows the "
         "municipality's experience")
     stance_spread: float = spec(
-        0.4, "[0,1]", 0.0, 1.0, "width of the stance of a new wethouder around neutral")
+        0.4, "[0,1]", 0.0, 1.0, "width of the stance of a new wethouder around the level "
+        "the municipality's experience invites")
 
     # ownership (success factor 2)
     ownership_gain_per_month: float = spec(
@@ -325,7 +330,7 @@ class Behaviour:
         0.3, "value/unit", 0.0, 10.0, "value of more weight in the region")
     autonomy_cost_weight: float = spec(
         0.6, "value/unit", 0.0, 10.0, "cost of autonomy given up: autonomy preference x "
-        "policy scope x (1 - ownership)")
+        "policy scope x (1 - ownership) x (0.5 + control demand)")
     coordination_cost_weight: float = spec(
         0.25, "value/unit", 0.0, 10.0, "cost of coordinating with the other members")
     separate_director_coordination_relief: float = spec(
@@ -372,8 +377,8 @@ class Behaviour:
     dissolution_lag_months: int = spec(
         12, "months", 0, 60, "time between a dissolution decision and the end (ontvlechting)")
     merger_initiative_logit: float = spec(
-        -4.0, "log-odds", -15.0, 5.0, "log-odds of a merger initiative in a decision window "
-        "at neutral conditions")
+        -4.0, "log-odds", -15.0, 5.0, "log-odds of a merger initiative in a general decision "
+        "window (November budget, after an election) at neutral conditions")
     merger_initiative_preference_slope: float = spec(
         6.0, "log-odds/unit", 0.0, 30.0, "effect of the mean merger wish on an initiative")
     merger_initiative_trust_slope: float = spec(
