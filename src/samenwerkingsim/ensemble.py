@@ -28,8 +28,9 @@ RUN_DTYPE = np.dtype([("replication", np.int64), ("end_month", np.int64),
                       ("outcome", np.int8), ("n_member_exits", np.int64),
                       ("n_members", np.int64), ("centrumgemeente", bool),
                       ("designed_as_step_to_merger", bool), ("start_year", np.int64)])
-EVENT_DTYPE = np.dtype([("replication", np.int64), ("month", np.int64), ("event", np.int16),
-                        ("member", np.int64)])
+# compact: 100,000 forty-year replications log some ten million events
+EVENT_DTYPE = np.dtype([("replication", np.int32), ("month", np.int16), ("event", np.int8),
+                        ("member", np.int8)])
 
 
 class Trajectories:
@@ -40,7 +41,8 @@ class Trajectories:
         self.horizon_months = horizon_months
         self.standing = np.zeros(horizon_months, dtype=np.int64)
         self.sums = np.zeros((len(METRICS), horizon_months), dtype=np.int64)
-        self.histograms = np.zeros((len(METRICS), horizon_months, N_BINS), dtype=np.int64)
+        # int32: a bin counts at most the number of replications (at most 10 million)
+        self.histograms = np.zeros((len(METRICS), horizon_months, N_BINS), dtype=np.int32)
 
     def add(self, values: np.ndarray) -> None:
         """Add observations ``(metrics, months, replications)``, NaN where not standing."""

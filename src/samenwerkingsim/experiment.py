@@ -30,7 +30,7 @@ from .ensemble import (
 from .params import RunSettings, Scenario
 
 ENGINES = ("ensemble", "mesa")
-DEFAULT_CHUNK_SIZE = {"ensemble": 500, "mesa": 20}
+DEFAULT_CHUNK_SIZE = {"ensemble": 1000, "mesa": 20}
 
 
 def simulate_chunk_mesa(scenario: Scenario, seed: int, point: int, replications,
