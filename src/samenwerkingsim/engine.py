@@ -10,7 +10,7 @@ for many at once: the same code, so the same history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -88,6 +88,7 @@ class State:
     member_similarity: np.ndarray     # (R, M) mean agenda similarity with the other active
                                       #        members
     combined_population: np.ndarray   # (R,) inhabitants of the active members
+    meetings: np.ndarray              # (R, P, K) meetings a month of each pair of counterparts
     n_active: np.ndarray              # (R,) number of active members
     population_share: np.ndarray      # (R, M) share of the active members' inhabitants
     cost_share: np.ndarray            # (R, M) share of the contribution under the cost key
@@ -116,7 +117,7 @@ class State:
     competence: np.ndarray            # (R,)
     bias: np.ndarray                  # (R,) towards the largest member
     effort: np.ndarray                # (R,) on relationships with the boards
-    director_since: np.ndarray        # (R,) month the director was appointed (0: at the start)
+    director_since: np.ndarray        # (R,) month the director was appointed (-1: before the start)
     # the shared organisation
     maturity: np.ndarray              # (R,)
     quality: np.ndarray               # (R,)
@@ -133,6 +134,18 @@ class State:
     @property
     def n_replications(self) -> int:
         return len(self.outcome)
+
+    def keep(self, rows: np.ndarray) -> None:
+        """Go on with the replications at positions ``rows`` only (the others have ended).
+
+        Every rule works row by row, so dropping rows changes nothing for the rows kept.
+        """
+        n = self.n_replications
+        for holder in (self, self.levers):
+            for f in fields(holder):
+                value = getattr(holder, f.name)
+                if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == n:
+                    setattr(holder, f.name, value[rows])
 
     @property
     def running(self) -> np.ndarray:
@@ -322,6 +335,7 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         pair_active=present[:, first] & present[:, second],
         member_similarity=np.zeros((r, n_slots)),
         combined_population=np.zeros(r),
+        meetings=np.zeros((r, N_PORTFOLIOS, n_pairs)),
         n_active=np.zeros(r),
         population_share=zeros.copy(),
         cost_share=zeros.copy(),
@@ -345,7 +359,7 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         competence=competence,
         bias=bias,
         effort=effort,
-        director_since=np.zeros(r, dtype=np.int64),
+        director_since=np.full(r, -1, dtype=np.int64),
         maturity=np.clip(b.maturity_per_prior_year * prior, 0.0, 0.9),
         quality=quality0,
         incident_load=np.zeros(r),
@@ -427,6 +441,10 @@ def refresh_membership(state: State, ctx: Context) -> None:
     state.member_similarity = rules.member_mean_over_pairs(
         state.pair_similarity, state.pair_active, ctx.member_pairs, default=1.0)
     state.combined_population = sum_axis(state.population * state.active)
+    lv = state.levers
+    per_portfolio = rules.meetings_per_month(lv.joint_meetings_per_month, lv.has_committees,
+                                             lv.chairs_in_db, N_PORTFOLIOS)        # (R, P)
+    state.meetings = (per_portfolio[:, :, None] * state.pair_active[:, None, :]).astype(float)
     state.n_active = sum_axis(state.active).astype(float)
     state.population_share = (state.population * state.active
                               / np.maximum(state.combined_population, 1.0)[:, None])
@@ -459,7 +477,7 @@ def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
                 getattr(state.levers, name)[due] = value
         if any(name == "separate_director" for name, _ in changes):
             replace_director(state, due, draws["director_new"], ctx.behaviour)
-        refresh_membership(state, ctx)  # the cost key may have changed
+        refresh_membership(state, ctx)  # meetings and the cost key follow the levers
 
 
 def replace_director(state: State, where: np.ndarray, u, behaviour: Behaviour) -> None:
@@ -543,22 +561,19 @@ def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
     follows slowly, fed by the director's effort."""
     b = ctx.behaviour
     lv = state.levers
-    pair_active = state.pair_active
-    n_meetings = rules.meetings_per_month(lv.joint_meetings_per_month, lv.has_committees,
-                                          lv.chairs_in_db, N_PORTFOLIOS)          # (R, P)
     stance_gap = np.abs(np.take(state.stance, ctx.first, axis=2)
                         - np.take(state.stance, ctx.second, axis=2))                 # (R, P, K)
     bias_felt = state.bias[:, None] * state.pair_dominance                           # (R, K)
     p_success = rules.meeting_success_probability(
         b, state.pair_similarity, lv.culture_build_new, state.quality, state.incident_load,
         stance_gap, bias_felt, state.personal_trust)
-    n = n_meetings[:, :, None] * pair_active[:, None, :]
+    n = state.meetings
     successes = rules.binomial_from_uniform(draws["meeting"], n, p_success)
     state.personal_trust = rules.update_personal_trust(
         state.personal_trust, successes, n - successes, b.trust_gain_per_success,
         b.trust_loss_per_failure)
     personal_mean = sum_axis(state.personal_trust, 1) / N_PORTFOLIOS
-    state.municipal_trust = np.where(pair_active, rules.update_municipal_trust(
+    state.municipal_trust = np.where(state.pair_active, rules.update_municipal_trust(
         state.municipal_trust, personal_mean, b.municipal_trust_rate, state.effort[:, None],
         b.director_effort_trust_gain), state.municipal_trust)
 

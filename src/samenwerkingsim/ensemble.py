@@ -141,21 +141,40 @@ def simulate_chunk(scenario: Scenario, seed: int, point: int, replications,
     """Run the replications ``replications`` of parameter point ``point`` together.
 
     Every replication reads its own stream in fixed-shape blocks, so the history of replication
-    r does not depend on which others run beside it.
+    r does not depend on which others run beside it. Replications that have ended are set
+    aside every year, so the rest run on smaller arrays.
     """
     replications = np.asarray(replications, dtype=np.int64)
     streams = ReplicationStreams(seed, point, replications.tolist(), scenario.max_members)
     state = initial_state(scenario, streams.setup())
     ctx = Context.for_scenario(scenario)
     observed = np.full((len(METRICS), horizon_months, len(replications)), np.nan)
+    position = np.arange(len(replications))  # column in ``observed`` of each running row
+    runs, events = [], []
     for t in range(horizon_months):
         advance_month(state, streams.month(t), ctx)
         standing = state.running
-        if not standing.any():
-            break
+        if (t + 1) % 12 == 0 and not standing.all():
+            # set the ended replications aside with their results so far
+            ended = np.flatnonzero(~standing)
+            runs.append(run_rows(state, replications[position], horizon_months)[ended])
+            log = event_rows(state, replications[position])
+            events.append(log)
+            state.events = []
+            kept = np.flatnonzero(standing)
+            state.keep(kept)
+            streams.keep(kept)
+            position = position[kept]
+            if len(kept) == 0:
+                break
+            standing = state.running
         for k, values in enumerate(observe(state, ctx).values()):
-            observed[k, t] = np.where(standing, values, np.nan)
+            observed[k, t, position] = np.where(standing, values, np.nan)
+    runs.append(run_rows(state, replications[position], horizon_months))
+    events.append(event_rows(state, replications[position]))
     trajectories = Trajectories(horizon_months)
     trajectories.add(observed)
-    return ChunkResult(run_rows(state, replications, horizon_months),
-                       event_rows(state, replications), trajectories)
+    runs = np.concatenate(runs)
+    events = np.concatenate(events)
+    return ChunkResult(runs[np.argsort(runs["replication"], kind="stable")],
+                       events[np.argsort(events["replication"], kind="stable")], trajectories)

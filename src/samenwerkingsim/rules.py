@@ -36,21 +36,29 @@ def sigmoid(x):
 # fast and sums in the same order for one replication or ten thousand.
 
 
+def _slices(x, axis: int):
+    """The slices of ``x`` along ``axis``, in order."""
+    axis = axis % x.ndim
+    lead = (slice(None),) * axis
+    return [x[(*lead, i)] for i in range(x.shape[axis])]
+
+
 def sum_axis(x, axis: int = -1):
     """Sum over a short axis by adding its slices in order."""
-    x = np.moveaxis(np.asarray(x), axis, -1)
-    total = x[..., 0].astype(np.result_type(x.dtype, np.int64), copy=True)
-    for i in range(1, x.shape[-1]):
-        total += x[..., i]
+    x = np.asarray(x)
+    first, *rest = _slices(x, axis)
+    total = first.astype(np.result_type(x.dtype, np.int64), copy=True)
+    for part in rest:
+        total += part
     return total
 
 
 def any_axis(x, axis: int = -1):
     """Logical or over a short axis."""
-    x = np.moveaxis(np.asarray(x), axis, -1)
-    out = x[..., 0].copy()
-    for i in range(1, x.shape[-1]):
-        out |= x[..., i]
+    first, *rest = _slices(np.asarray(x), axis)
+    out = first.copy()
+    for part in rest:
+        out |= part
     return out
 
 
@@ -61,10 +69,10 @@ def all_axis(x, axis: int = -1):
 
 def max_axis(x, axis: int = -1):
     """Maximum over a short axis."""
-    x = np.moveaxis(np.asarray(x), axis, -1)
-    out = x[..., 0].copy()
-    for i in range(1, x.shape[-1]):
-        np.maximum(out, x[..., i], out=out)
+    first, *rest = _slices(np.asarray(x), axis)
+    out = first.copy()
+    for part in rest:
+        np.maximum(out, part, out=out)
     return out
 
 

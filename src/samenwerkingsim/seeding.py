@@ -3,9 +3,9 @@
 Replication ``r`` of parameter point ``p`` draws from its own stream
 ``numpy.random.SeedSequence(seed, spawn_key=(p, r))`` (DESIGN.md section 6). Each stream is
 read in blocks whose shape depends only on the scenario (how many member slots), never on how
-many replications run together: first one setup block, then one block of uniforms per simulated
-year. So the Mesa model (one replication) and the ensemble engine (many at once, any chunking)
-see exactly the same numbers for the same (seed, p, r).
+many replications run together: first one setup block, then one block of uniforms per five
+simulated years. So the Mesa model (one replication) and the ensemble engine (many at once,
+any chunking) see exactly the same numbers for the same (seed, p, r).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .params import AGENDA_DIMENSIONS, PORTFOLIOS
 
 N_PORTFOLIOS = len(PORTFOLIOS)
 N_AGENDA = len(AGENDA_DIMENSIONS)
-MONTHS_PER_BLOCK = 12
+MONTHS_PER_BLOCK = 60  # five years a block: fewer, larger draws
 
 
 def replication_seed(seed: int, point: int, replication: int) -> np.random.SeedSequence:
@@ -102,7 +102,7 @@ class ReplicationStreams:
                            for r in replications]
         self.setup_layout = setup_layout(n_members)
         self.monthly_layout = monthly_layout(n_members)
-        self._year_block: np.ndarray | None = None
+        self._block: np.ndarray | None = None
 
     def _draw(self, shape: tuple[int, ...]) -> np.ndarray:
         # single precision: twice as fast to draw, and 2**-24 resolution is ample for the
@@ -117,9 +117,15 @@ class ReplicationStreams:
         block = self._draw((self.setup_layout.size,)).astype(np.float64)
         return self.setup_layout.split(block)
 
+    def keep(self, rows: np.ndarray) -> None:
+        """Go on with the replications at positions ``rows`` only (the others have ended)."""
+        self.generators = [self.generators[i] for i in rows]
+        if self._block is not None:
+            self._block = self._block[rows]
+
     def month(self, month: int) -> dict[str, np.ndarray]:
         """The uniforms of month ``month`` (0-based, called in order), by name."""
         within = month % MONTHS_PER_BLOCK
         if within == 0:
-            self._year_block = self._draw((MONTHS_PER_BLOCK, self.monthly_layout.size))
-        return self.monthly_layout.split(self._year_block[:, within, :])
+            self._block = self._draw((MONTHS_PER_BLOCK, self.monthly_layout.size))
+        return self.monthly_layout.split(self._block[:, within, :])
