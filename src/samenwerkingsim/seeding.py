@@ -103,6 +103,7 @@ class ReplicationStreams:
         self.setup_layout = setup_layout(n_members)
         self.monthly_layout = monthly_layout(n_members)
         self._block: np.ndarray | None = None
+        self._rows: np.ndarray | None = None
 
     def _draw(self, shape: tuple[int, ...]) -> np.ndarray:
         # single precision: twice as fast to draw, and 2**-24 resolution is ample for the
@@ -120,12 +121,16 @@ class ReplicationStreams:
     def keep(self, rows: np.ndarray) -> None:
         """Go on with the replications at positions ``rows`` only (the others have ended)."""
         self.generators = [self.generators[i] for i in rows]
-        if self._block is not None:
-            self._block = self._block[rows]
+        # rows of the current block to read from until the next block is drawn
+        self._rows = rows if self._rows is None else self._rows[rows]
 
     def month(self, month: int) -> dict[str, np.ndarray]:
         """The uniforms of month ``month`` (0-based, called in order), by name."""
         within = month % MONTHS_PER_BLOCK
         if within == 0:
             self._block = self._draw((MONTHS_PER_BLOCK, self.monthly_layout.size))
-        return self.monthly_layout.split(self._block[:, within, :])
+            self._rows = None
+        uniforms = self._block[:, within, :]
+        if self._rows is not None:
+            uniforms = uniforms[self._rows]
+        return self.monthly_layout.split(uniforms)
