@@ -81,9 +81,13 @@ class RunResult:
 
 
 def balanced_chunk_size(n: int, jobs: int, largest: int) -> int:
-    """A chunk size of at most ``largest`` that gives every worker the same number of chunks."""
-    n_chunks = jobs * -(-n // (jobs * largest))
-    return max(1, -(-n // n_chunks))
+    """A chunk size of at most ``largest`` that gives every worker the same number of chunks,
+    and with several workers at least three each, so that an unlucky slow chunk (a machine
+    shared with others) does not keep the rest waiting."""
+    per_worker = -(-n // (jobs * largest))
+    if jobs > 1:
+        per_worker = max(per_worker, 3)
+    return max(1, -(-n // (jobs * per_worker)))
 
 
 def chunks(n: int, size: int) -> Iterator[range]:
