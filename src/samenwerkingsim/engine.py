@@ -500,16 +500,22 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
     year, month = calendar // 12, calendar % 12 + 1
     election = rules.is_election_month(year, month)
     active = state.active
-    replaced, breach = rules.wethouder_turnover(
-        draws["replace"], draws["depart"], election, b.wethouder_replacement_at_election,
-        b.early_departure_per_month, b.breach_share_of_departures)
+    u = draws["turnover"]
+    replaced = rules.wethouder_turnover(u, election[:, None, None],
+                                        b.wethouder_replacement_at_election,
+                                        b.early_departure_per_month)
     replaced &= active[:, None, :]
-    breach &= active[:, None, :]
+    breach_member = np.zeros_like(active)
     if replaced.any():
         # few wethouders change in a month: update just those
         r, p, m = np.nonzero(replaced)
+        breach, fresh = rules.read_departure(u[r, p, m], election[r],
+                                             b.wethouder_replacement_at_election,
+                                             b.early_departure_per_month,
+                                             b.breach_share_of_departures)
+        breach_member[r[breach], m[breach]] = True
         state.stance[r, p, m] = rules.new_wethouder_stance(
-            draws["new_stance"][r, p, m], state.smoothed_value[r, m], b.stance_spread)
+            fresh, state.smoothed_value[r, m], b.stance_spread)
         state.appointed_month[r, p, m] = t
         # a newcomer inherits the trust between the municipalities, not the person's
         pairs = ctx.member_pairs[m]                                        # (changes, M-1)
@@ -525,7 +531,6 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
         state.autonomy_preference = np.where(at_election, rules.shift_at_election(
             state.autonomy_preference, shift[:, :, 1], b.election_autonomy_shift),
             state.autonomy_preference)
-    breach_member = any_axis(breach, axis=1) & state.running[:, None]
     if breach_member.any():
         state.council_scepticism = np.clip(state.council_scepticism
                                            + b.breach_scepticism_jump * breach_member, 0.0, 1.0)

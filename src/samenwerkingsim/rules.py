@@ -177,16 +177,28 @@ def is_general_window(calendar_year, calendar_month):
     return (calendar_month == 11) | after_election
 
 
-def wethouder_turnover(u_replace, u_depart, election, p_replace, p_depart, breach_share):
-    """Which wethouders are replaced this month, and which departures are political breaches.
+def wethouder_turnover(u, election, p_replace, p_depart):
+    """Which wethouders leave this month, from one uniform each: at an election each is
+    replaced with ``p_replace``, between elections each leaves early with ``p_depart``.
+    ``election`` broadcasts against ``u``."""
+    return u < np.where(election, p_replace, p_depart)
 
-    At an election each wethouder is replaced with ``p_replace``; between elections each leaves
-    early with ``p_depart``, and a share ``breach_share`` of those leave in a political breach.
+
+def read_departure(u, election, p_replace, p_depart, breach_share):
+    """For wethouders who leave: whether it is a political breach, and a fresh uniform for
+    choosing the successor, from what is left of the same uniform ``u``.
+
+    Given that ``u`` fell below the leaving probability p, ``u / p`` is again uniform; between
+    elections a share ``breach_share`` of departures are breaches (``u / p < breach_share``),
+    and that part of the interval is stretched back to [0, 1) once more, so the fresh uniform
+    is independent of both events.
     """
-    at_election = election[:, None, None] & (u_replace < p_replace)
-    early = ~election[:, None, None] & (u_depart < p_depart)
-    breach = early & (u_depart < p_depart * breach_share)
-    return at_election | early, breach
+    rest = u / np.where(election, p_replace, p_depart)
+    breach = ~election & (rest < breach_share)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a share of 0 or 1: branch unused
+        after_breach = np.where(breach, rest / breach_share,
+                                (rest - breach_share) / (1.0 - breach_share))
+    return breach, np.where(election, rest, after_breach)
 
 
 def stance_level(smoothed_value):

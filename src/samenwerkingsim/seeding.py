@@ -67,9 +67,7 @@ def monthly_layout(n_members: int) -> BlockLayout:
     m, p = n_members, N_PORTFOLIOS
     n_pairs = m * (m - 1) // 2
     return BlockLayout((
-        ("replace", (p, m)),
-        ("depart", (p, m)),
-        ("new_stance", (p, m)),
+        ("turnover", (p, m)),
         ("election_shift", (m, 2)),
         ("meeting", (p, n_pairs)),
         ("incident", ()),

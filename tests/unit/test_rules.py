@@ -288,28 +288,42 @@ def test_is_general_window():
     assert rules.is_general_window(years, months).sum() == 7
 
 
-def test_wethouder_turnover_at_an_election_only_replacements():
-    election = np.array([True, False])
-    u_replace = np.full((2, 2, 3), 0.3)
-    u_depart = np.full((2, 2, 3), 0.001)  # would be an early breach between elections
-    replaced, breach = rules.wethouder_turnover(u_replace, u_depart, election, 0.6, 0.012, 0.5)
-    assert replaced[0].all() and not breach[0].any()      # election: replaced, no breach
-    assert replaced[1].all() and breach[1].all()          # between: early departure in breach
-    replaced, breach = rules.wethouder_turnover(np.full((2, 2, 3), 0.7), u_depart, election,
-                                                0.6, 0.012, 0.5)
-    assert not replaced[0].any() and replaced[1].all()
+def test_wethouder_turnover_uses_the_election_or_the_early_departure_probability():
+    election = np.array([True, False])[:, None, None]
+    u = np.full((2, 2, 3), 0.3)
+    replaced = rules.wethouder_turnover(u, election, 0.6, 0.012)
+    assert replaced[0].all() and not replaced[1].any()
+    replaced = rules.wethouder_turnover(np.full((2, 2, 3), 0.005), election, 0.6, 0.012)
+    assert replaced.all()
 
 
-def test_wethouder_turnover_breaches_are_a_share_of_early_departures():
-    u = ((np.arange(60_000) + 0.5) / 60_000).reshape(20_000, 1, 3)
-    election = np.zeros(20_000, dtype=bool)
-    p_depart, share = 0.012, 0.5
-    replaced, breach = rules.wethouder_turnover(np.zeros_like(u), u, election, 0.6, p_depart,
-                                                share)
-    assert not (breach & ~replaced).any()  # every breach is a departure
-    # a grid of uniforms: exact shares up to the grid spacing
-    assert replaced.mean() == pytest.approx(p_depart, abs=1e-4)
-    assert breach.sum() / replaced.sum() == pytest.approx(share, abs=0.01)
+def test_breaches_happen_only_between_elections():
+    u = np.array([0.001, 0.001])
+    breach, _ = rules.read_departure(u, np.array([True, False]), 0.6, 0.012, 0.5)
+    assert breach.tolist() == [False, True]
+
+
+def test_breaches_are_a_share_of_early_departures_and_the_successor_draw_is_fresh():
+    # a fine grid of the uniforms that fall below p_depart: exact shares up to the spacing
+    p_depart, share = 0.012, 0.3
+    u = (np.arange(100_000) + 0.5) / 100_000 * p_depart
+    election = np.zeros(len(u), dtype=bool)
+    assert rules.wethouder_turnover(u, election, 0.6, p_depart).all()
+    breach, fresh = rules.read_departure(u, election, 0.6, p_depart, share)
+    assert breach.mean() == pytest.approx(share, abs=1e-4)
+    # the successor's uniform is uniform on [0, 1) whether or not the departure was a breach
+    for part in (fresh[breach], fresh[~breach]):
+        assert part.min() >= 0.0 and part.max() < 1.0
+        assert part.mean() == pytest.approx(0.5, abs=1e-3)
+        assert np.quantile(part, 0.25) == pytest.approx(0.25, abs=1e-3)
+
+
+def test_read_departure_takes_a_breach_share_of_zero_or_one_quietly():
+    u = np.array([0.001, 0.011])
+    for share in (0.0, 1.0):
+        breach, fresh = rules.read_departure(u, np.zeros(2, dtype=bool), 0.6, 0.012, share)
+        assert breach.all() == (share == 1.0)
+        assert np.isfinite(fresh).all()
 
 
 def test_incident_rate_falls_with_competence_and_maturity():
