@@ -597,9 +597,12 @@ def build_ownership(state: State, ctx: Context) -> None:
 
 
 def member_trust(state: State, ctx: Context) -> np.ndarray:
-    """Each member's mean trust in the other active members, ``(R, M)``."""
-    return rules.member_mean_over_pairs(state.municipal_trust, state.pair_active,
-                                        ctx.member_pairs, default=0.0)
+    """Each member's mean trust in the other active members, ``(R, M)`` (0 without others)."""
+    total = sum_axis(np.take(state.municipal_trust * state.pair_active, ctx.member_pairs,
+                             axis=-1))
+    # an active member has an active pair with each of the other active members
+    others = np.where(state.active, state.n_active[:, None] - 1.0, 0.0)
+    return np.where(others > 0, total / np.maximum(others, 1.0), 0.0)
 
 
 def appraise(state: State, ctx: Context) -> None:
