@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate the stability of shared civil-service organisations "
                     "(ambtelijke fusies) of Dutch municipalities.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    # also accepted after the command, where users tend to put it
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="show tracebacks on errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add_run_options(p, many: bool):
@@ -47,23 +51,25 @@ def build_parser() -> argparse.ArgumentParser:
                        (", applied to every scenario" if many else ""))
         p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
-    run = commands.add_parser("run", help="run one scenario and write its outputs")
+    run = commands.add_parser("run", help="run one scenario and write its outputs",
+                              parents=[debug])
     run.add_argument("scenario", type=Path, help="scenario file (TOML)")
     run.add_argument("--out", "-o", type=Path, metavar="DIR",
                      help="output folder (default: results/<scenario file name>)")
     add_run_options(run, many=False)
 
     compare = commands.add_parser("compare", help="run several scenarios and compare their "
-                                                  "stability curves")
+                                                  "stability curves", parents=[debug])
     compare.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
     compare.add_argument("--out", "-o", type=Path, metavar="DIR", default=Path("results/compare"),
                          help="output folder (default: results/compare)")
     add_run_options(compare, many=True)
 
-    validate = commands.add_parser("validate", help="check scenario files without running them")
+    validate = commands.add_parser("validate", help="check scenario files without running them",
+                                   parents=[debug])
     validate.add_argument("files", type=Path, nargs="+", help="scenario files (TOML)")
 
-    commands.add_parser("info", help="versions, engines and the machine")
+    commands.add_parser("info", help="versions, engines and the machine", parents=[debug])
     return parser
 
 
@@ -71,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``samenwerkingsim`` command; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.command_line = ["samenwerkingsim", *(sys.argv[1:] if argv is None else argv)]
     from .scenario import ScenarioError
 
     try:
@@ -81,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"samenwerkingsim: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("samenwerkingsim: interrupted; no outputs were written", file=sys.stderr)
+        print("samenwerkingsim: interrupted; files already written are complete, the rest "
+              "were not written", file=sys.stderr)
         return 130
     except Exception as error:  # an unexpected failure: say so plainly, details with --debug
         if args.debug:
@@ -105,8 +113,10 @@ def _check_run_options(args) -> None:
         raise UsageError(f"--replications must be at least 1, found {args.replications}")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, found {args.jobs}")
-    if args.seed is not None and args.seed < 0:
-        raise UsageError(f"--seed must be a non-negative integer, found {args.seed}")
+    if args.seed is not None and not 0 <= args.seed <= 2**63 - 1:
+        raise UsageError(f"--seed must be an integer in [0, 2**63 - 1], found {args.seed}")
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a file; give a folder")
 
 
 def _simulate(scenario, args, label: str):
@@ -139,7 +149,7 @@ def command_run(args) -> int:
     resolved = scenario_to_dict(result.scenario)
     digest = scenario_hash(result.scenario)
     written = write_run_outputs(out, result, curves, resolved, digest, args.jobs,
-                                str(args.scenario))
+                                str(args.scenario), args.command_line)
     metadata = {"Software": f"samenwerkingsim {__version__}",
                 "Description": f"{scenario.name}; scenario hash {digest}; "
                                f"seed {result.scenario.run.seed}; "
@@ -159,26 +169,37 @@ def command_run(args) -> int:
     return EXIT_OK
 
 
+def unique_labels(names: list[str]) -> list[str]:
+    """The names, with a running number added where a name occurs more than once."""
+    seen: dict[str, int] = {}
+    labels = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        labels.append(name if names.count(name) == 1 else f"{name} ({seen[name]})")
+    return labels
+
+
 def command_compare(args) -> int:
     from . import __version__
     from .analysis import compare, format_comparison_table
-    from .io import write_json
+    from .io import manifest, write_json
     from .plotting import new_figure, plot_comparison, save_figure
+    from .scenario import scenario_hash, scenario_to_dict
 
     _check_run_options(args)
     scenarios = [_load(path, args.overrides) for path in args.scenarios]
-    names = [s.name for s in scenarios]
-    if len(set(names)) < len(names):
-        names = [path.stem for path in args.scenarios]
+    names = unique_labels([s.name for s in scenarios])
     horizons = {s.run.horizon_months for s in scenarios}
     horizon = min(horizons)
-    runs = {}
+    runs, resolved = {}, {}
     for name, scenario in zip(names, scenarios, strict=True):
         result = _simulate(scenario, args, name)
+        resolved[name] = result.scenario
         end = result.runs["end_month"]
         outcomes = result.outcomes
-        # compare on the shortest horizon: later endings are censored there
-        late = end > horizon
+        # compare on the shortest horizon: an ending at or after it is censored there, as in
+        # a run with that horizon (its last simulated month is horizon - 1)
+        late = end >= horizon
         runs[name] = (end.clip(max=horizon), outcomes.copy())
         runs[name][1][late] = "censored"
     comparison = compare(runs, horizon)
@@ -195,10 +216,17 @@ def command_compare(args) -> int:
         "logrank_vs_first": {n: {"statistic": s, "p_value": p}
                              for n, (s, p) in comparison.logrank.items()},
     })
+    write_json(out / "manifest.json", {
+        "scenario_files": [str(p) for p in args.scenarios],
+        "scenarios": {name: manifest(scenario_to_dict(s), scenario_hash(s), s.run.seed,
+                                     args.engine, args.jobs, str(path), args.command_line)
+                      for (name, s), path in zip(resolved.items(), args.scenarios,
+                                                 strict=True)},
+    })
     print(format_comparison_table(comparison))
     if len(horizons) > 1:
         print(f"(horizons differ; compared over the shortest, {horizon / 12:g} years)")
-    print(f"\nwrote {figure} and {summary}")
+    print(f"\nwrote {figure}, {summary} and {out / 'manifest.json'}")
     return EXIT_OK
 
 

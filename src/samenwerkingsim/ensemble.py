@@ -67,7 +67,7 @@ class Trajectories:
 
     def table(self) -> dict[str, np.ndarray]:
         """Monthly mean and 5%/95% quantiles per metric, NaN where nothing stands."""
-        out = {"month": np.arange(1, self.horizon_months + 1), "standing": self.standing.copy()}
+        out = {"month": np.arange(self.horizon_months), "standing": self.standing.copy()}
         with np.errstate(invalid="ignore", divide="ignore"):
             for k, metric in enumerate(METRICS):
                 out[f"{metric}_mean"] = np.where(

@@ -20,9 +20,15 @@ from pathlib import Path
 import numpy as np
 
 from .engine import EVENTS, OUTCOME_NAMES
-from .model import member_names
 
 DEPENDENCIES = ("samenwerkingsim", "mesa", "numpy", "scipy", "matplotlib", "tqdm")
+
+
+def current_umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so set it back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_atomically(path: Path, write: Callable[[io.TextIOBase], None]) -> Path:
@@ -31,6 +37,7 @@ def write_atomically(path: Path, write: Callable[[io.TextIOBase], None]) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it private; outputs are not
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
             write(handle)
         os.replace(tmp, path)
@@ -135,7 +142,7 @@ def write_run_outputs(out: Path, result, curves, scenario_dict: dict, scenario_h
     summary = {"scenario": scenario.name, "version": __version__, **curves.to_summary()}
     return [
         write_runs(out / "runs.csv", result.runs),
-        write_events(out / "events.csv", result.events, member_names(scenario)),
+        write_events(out / "events.csv", result.events, scenario.member_names),
         write_trajectories(out / "trajectories.csv", result.trajectories.table()),
         write_json(out / "summary.json", summary),
         write_json(out / "manifest.json", manifest(scenario_dict, scenario_hash,

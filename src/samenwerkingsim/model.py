@@ -28,13 +28,6 @@ STATUS_NAMES = {MEMBER: "member", LEAVING: "leaving", LEFT: "left", MERGED: "mer
                 ABSENT: "absent"}
 
 
-def member_names(scenario: Scenario) -> list[str]:
-    """Names of the member slots: the case's municipalities, or numbered slots for a sample."""
-    if scenario.case is not None:
-        return [m.name for m in scenario.case.members]
-    return [f"member_{i + 1}" for i in range(scenario.max_members)]
-
-
 class Municipality(mesa.Agent):
     """A member municipality: its council's attitudes, ownership and judgement."""
 
@@ -119,7 +112,7 @@ class SharedServiceModel(mesa.Model):
         # Mesa's own generators get a seed derived from the same sequence; the rules draw only
         # from the replication stream, exactly as the ensemble engine does.
         mesa_seed = int(replication_seed(seed, point, replication).generate_state(1)[0])
-        super().__init__(seed=mesa_seed)
+        super().__init__(rng=mesa_seed)
         self.scenario = scenario
         self.replication = replication
         self.horizon_months = scenario.run.horizon_months
@@ -129,7 +122,7 @@ class SharedServiceModel(mesa.Model):
         self._pairs = {(int(i), int(j)): k for k, (i, j) in
                        enumerate(zip(self.context.first, self.context.second, strict=True))}
         self.municipalities = [Municipality(self, slot, name)
-                               for slot, name in enumerate(member_names(scenario))
+                               for slot, name in enumerate(scenario.member_names)
                                if self.state.status[0, slot] != ABSENT]
         self.wethouders = [Wethouder(self, m, p) for m in self.municipalities
                            for p in range(len(PORTFOLIOS))]

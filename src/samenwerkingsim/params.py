@@ -446,3 +446,11 @@ class Scenario:
     @property
     def max_members(self) -> int:
         return len(self.case.members) if self.case is not None else self.sample.max_members
+
+    @property
+    def member_names(self) -> list[str]:
+        """Names of the member slots: the case's municipalities, or numbered slots for a
+        sampled population."""
+        if self.case is not None:
+            return [m.name for m in self.case.members]
+        return [f"member_{i + 1}" for i in range(self.max_members)]

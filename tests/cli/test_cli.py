@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +142,43 @@ def test_compare_prints_a_logrank_test_and_writes_the_figure(tmp_path, capsys):
     assert (out / "comparison.png").stat().st_size > 0
     data = json.loads((out / "comparison.json").read_text())
     assert set(data["logrank_vs_first"]) == {"divergent_four"}
+
+
+def test_compare_keeps_a_scenario_given_twice_and_writes_a_manifest(tmp_path, capsys):
+    out = tmp_path / "cmp"
+    code = run_cli("compare", str(NOABERKRACHT), str(NOABERKRACHT), "-n", "20", "--quiet",
+                   "--out", str(out), "--set", "run.horizon_years=5")
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "noaberkracht (1)" in printed and "noaberkracht (2)" in printed
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["scenarios"]) == {"noaberkracht (1)", "noaberkracht (2)"}
+    assert manifest["scenarios"]["noaberkracht (1)"]["command_line"][:2] == [
+        "samenwerkingsim", "compare"]
+
+
+def test_debug_is_accepted_after_the_command(tmp_path, capsys):
+    scenario = tmp_path / "bad.toml"
+    scenario.write_text(BAD_SCENARIO)
+    assert run_cli("validate", "--debug", str(scenario)) == 2
+
+
+def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
+    out = tmp_path / "out"
+    assert run_cli("run", str(NOABERKRACHT), "-n", "5", "--quiet", "--out", str(out),
+                   "--set", "run.horizon_years=2") == 0
+    umask = os.umask(0o022)  # reading the mask means setting it; set it back at once
+    os.umask(umask)
+    for name in ("runs.csv", "summary.json", "manifest.json", "stability.png"):
+        mode = (out / name).stat().st_mode & 0o777
+        assert mode == 0o666 & ~umask, f"{name} has mode {oct(mode)}"
+
+
+def test_an_output_path_that_is_a_file_is_refused_before_simulating(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("not a folder")
+    assert run_cli("run", str(NOABERKRACHT), "--out", str(target)) == 2
+    assert "is a file" in capsys.readouterr().err
 
 
 def test_info_lists_versions(capsys):
