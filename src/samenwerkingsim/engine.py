@@ -618,15 +618,19 @@ def appraise(state: State, ctx: Context) -> None:
         b, quality_gain=state.quality[:, None] - state.standalone_quality,
         vulnerability_relief=(1.0 - state.population / combined) * state.maturity[:, None],
         regional_weight=state.regional_weight, trust=trust, scope=scope)
-    costs = (rules.autonomy_cost(b, autonomy_preference=state.autonomy_preference,
-                                 control_demand=state.control_demand,
-                                 scope_policy=lv.scope_policy, ownership=state.ownership)
+    # the host of a centrumgemeente keeps its own staff and is paid for its services: it gives
+    # up no autonomy and pays for no one else
+    guest = ~(state.is_centrumgemeente[:, None] & state.is_largest)
+    costs = (guest * rules.autonomy_cost(b, autonomy_preference=state.autonomy_preference,
+                                         control_demand=state.control_demand,
+                                         scope_policy=lv.scope_policy, ownership=state.ownership)
              + rules.coordination_cost(b, n_active=state.n_active,
                                        similarity=state.member_similarity,
                                        culture=lv.culture_build_new, trust=trust,
                                        separate_director=lv.separate_director)
-             + rules.unfairness(b, cost_share=state.cost_share, benefit=benefit,
-                                active=state.active, population_share=state.population_share)
+             + guest * rules.unfairness(b, cost_share=state.cost_share, benefit=benefit,
+                                        active=state.active,
+                                        population_share=state.population_share)
              + b.frustration_weight * state.frustration
              + (b.incident_cost_weight * state.incident_load * scope)[:, None])
     state.value = np.where(state.active, benefit - costs, 0.0)
