@@ -113,7 +113,8 @@ class SharedServiceModel(mesa.Model):
         # from the replication stream, exactly as the ensemble engine does.
         mesa_seed = int(replication_seed(seed, point, replication).generate_state(1)[0])
         super().__init__(rng=mesa_seed)
-        self.scenario = scenario
+        # not ``self.scenario``: Mesa >= 3.5 reserves that name for its own scenario objects
+        self.parameters = scenario
         self.replication = replication
         self.horizon_months = scenario.run.horizon_months
         self.streams = ReplicationStreams(seed, point, [replication], scenario.max_members)
