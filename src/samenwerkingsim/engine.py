@@ -482,14 +482,14 @@ def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
 
 def replace_director(state: State, where: np.ndarray, u, behaviour: Behaviour) -> None:
     """A new director: fresh competence, bias and effort; part of the maturity is lost."""
-    competence, bias, effort = draw_director(behaviour, u, state.levers.separate_director)
-    state.competence = np.where(where, competence, state.competence)
-    state.bias = np.where(where, bias, state.bias)
-    state.effort = np.where(where, effort, state.effort)
-    state.director_since = np.where(where, state.month, state.director_since)
-    state.maturity = np.where(where, state.maturity
-                              * (1.0 - behaviour.maturity_loss_on_director_change),
-                              state.maturity)
+    rows = np.flatnonzero(where)  # a handful of replications a month
+    competence, bias, effort = draw_director(behaviour, u[rows],
+                                             state.levers.separate_director[rows])
+    state.competence[rows] = competence
+    state.bias[rows] = bias
+    state.effort[rows] = effort
+    state.director_since[rows] = state.month
+    state.maturity[rows] *= 1.0 - behaviour.maturity_loss_on_director_change
 
 
 def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
@@ -508,7 +508,7 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
     breach_member = np.zeros_like(active)
     if replaced.any():
         # few wethouders change in a month: update just those
-        r, p, m = np.nonzero(replaced)
+        r, p, m = np.unravel_index(np.flatnonzero(replaced), replaced.shape)
         breach, fresh = rules.read_departure(u[r, p, m], election[r],
                                              b.wethouder_replacement_at_election,
                                              b.early_departure_per_month,
@@ -746,8 +746,8 @@ def observe(state: State, ctx: Context) -> dict[str, np.ndarray]:
     """Per-replication means of trust, ownership, value and quality this month."""
     active = state.active
     pair_active = state.pair_active
-    n_active = np.maximum(sum_axis(active), 1)
-    n_pairs = np.maximum(sum_axis(pair_active), 1)
+    n_active = np.maximum(state.n_active, 1.0)
+    n_pairs = np.maximum(state.n_active * (state.n_active - 1.0) / 2.0, 1.0)
     return {
         "trust": sum_axis(state.municipal_trust * pair_active) / n_pairs,
         "ownership": sum_axis(state.ownership * active) / n_active,
