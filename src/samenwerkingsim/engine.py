@@ -430,34 +430,40 @@ def settle_decisions(state: State, ctx: Context) -> None:
         state.status[(due_end & (state.outcome == DISSOLUTION))[:, None] & state.active] = LEFT
         state.record("dissolution", due_end & (state.outcome == DISSOLUTION))
         state.record("merger", merged)
-    if due_exit.any() or due_end.any():
-        refresh_membership(state, ctx)
+    changed = any_axis(due_exit) | due_end
+    if changed.any():
+        refresh_membership(state, ctx, np.flatnonzero(changed))
 
 
-def refresh_membership(state: State, ctx: Context) -> None:
-    """Recompute what follows from who takes part, after members left or merged."""
-    state.active = (state.status == MEMBER) | (state.status == LEAVING)
-    state.pair_active = state.active[:, ctx.first] & state.active[:, ctx.second]
-    state.member_similarity = rules.member_mean_over_pairs(
-        state.pair_similarity, state.pair_active, ctx.member_pairs, default=1.0)
-    state.combined_population = sum_axis(state.population * state.active)
-    lv = state.levers
-    per_portfolio = rules.meetings_per_month(lv.joint_meetings_per_month, lv.has_committees,
-                                             lv.chairs_in_db, N_PORTFOLIOS)        # (R, P)
-    state.meetings = (per_portfolio[:, :, None] * state.pair_active[:, None, :]).astype(float)
-    state.n_active = sum_axis(state.active).astype(float)
-    state.population_share = (state.population * state.active
-                              / np.maximum(state.combined_population, 1.0)[:, None])
-    state.cost_share = rules.cost_shares(state.population, state.active,
-                                         state.levers.equal_cost_key)
-    state.regional_weight = rules.regional_weight(state.population, state.combined_population)
+def refresh_membership(state: State, ctx: Context, rows=slice(None)) -> None:
+    """Recompute what follows from who takes part (and from the levers), for the replications
+    ``rows`` in which members left or merged or a lever changed (all by default)."""
+    status, population, lv = state.status[rows], state.population[rows], state.levers
+    active = (status == MEMBER) | (status == LEAVING)
+    pair_active = active[:, ctx.first] & active[:, ctx.second]
+    combined = sum_axis(population * active)
+    per_portfolio = rules.meetings_per_month(lv.joint_meetings_per_month[rows],
+                                             lv.has_committees[rows], lv.chairs_in_db[rows],
+                                             N_PORTFOLIOS)                        # (R, P)
     # the largest active member pays most under a population key and hosts a centrumgemeente
-    active_population = state.population * state.active
-    state.is_largest = (np.arange(state.population.shape[1])[None, :]
-                        == np.argmax(active_population, axis=1)[:, None]) & state.active
-    state.dominated = rules.dominated_by_largest(active_population) * state.active
-    state.pair_dominance = rules.pair_dominance(active_population, state.is_largest,
-                                                ctx.first, ctx.second)
+    active_population = population * active
+    is_largest = (np.arange(population.shape[1])[None, :]
+                  == np.argmax(active_population, axis=1)[:, None]) & active
+
+    state.active[rows] = active
+    state.pair_active[rows] = pair_active
+    state.member_similarity[rows] = rules.member_mean_over_pairs(
+        state.pair_similarity[rows], pair_active, ctx.member_pairs, default=1.0)
+    state.combined_population[rows] = combined
+    state.meetings[rows] = per_portfolio[:, :, None] * pair_active[:, None, :]
+    state.n_active[rows] = sum_axis(active)
+    state.population_share[rows] = active_population / np.maximum(combined, 1.0)[:, None]
+    state.cost_share[rows] = rules.cost_shares(population, active, lv.equal_cost_key[rows])
+    state.regional_weight[rows] = rules.regional_weight(population, combined)
+    state.is_largest[rows] = is_largest
+    state.dominated[rows] = rules.dominated_by_largest(active_population) * active
+    state.pair_dominance[rows] = rules.pair_dominance(active_population, is_largest,
+                                                      ctx.first, ctx.second)
 
 
 def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
@@ -477,7 +483,7 @@ def apply_timeline(state: State, draws: dict, ctx: Context) -> None:
                 getattr(state.levers, name)[due] = value
         if any(name == "separate_director" for name, _ in changes):
             replace_director(state, due, draws["director_new"], ctx.behaviour)
-        refresh_membership(state, ctx)  # meetings and the cost key follow the levers
+        refresh_membership(state, ctx, np.flatnonzero(due))  # meetings, cost key
 
 
 def replace_director(state: State, where: np.ndarray, u, behaviour: Behaviour) -> None:
