@@ -25,7 +25,6 @@ from .rules import (
     MERGED,
     MERGER,
     RUNNING,
-    all_axis,
     any_axis,
     max_axis,
     sum_axis,
@@ -674,23 +673,16 @@ def decide(state: State, draws: dict, ctx: Context) -> None:
         state.status[leaves] = LEAVING
         state.exit_month[leaves] = t + b.exit_lag_months
         state.record("exit_announced", leaves)
-        staying = state.status == MEMBER
         exit_due = max_axis(np.where(leaves, t + b.exit_lag_months, -1))
-        n_staying = sum_axis(staying)
-        too_few = any_axis(leaves) & (n_staying < 2)
-        largest_leaves = any_axis(leaves & state.is_largest) & ~too_few
-        rest_value = sum_axis(np.where(staying, state.smoothed_value, 0.0)) / np.maximum(
-            n_staying, 1)
-        give_up = largest_leaves & (draws["continue"] >= rules.continue_probability(
-            b, rest_value))
-        schedule_end(state, too_few | give_up, DISSOLUTION, exit_due)
+        ends = rules.exits_end_arrangement(b, leaves, state.status == MEMBER, state.is_largest,
+                                           state.smoothed_value, draws["continue"])
+        schedule_end(state, ends, DISSOLUTION, exit_due)
 
     if not general.any():
         return
     # dissolution when every member judges the arrangement clearly negative
-    judged_negative = state.smoothed_value < b.dissolution_value_threshold
-    all_negative = (general & (state.pending_outcome == RUNNING)
-                    & all_axis(judged_negative | ~state.active))
+    all_negative = general & rules.all_judge_negative(state.smoothed_value, state.active,
+                                                      b.dissolution_value_threshold)
     schedule_end(state, all_negative, DISSOLUTION, t + b.dissolution_lag_months)
 
     # merger: an initiative, then a unanimous vote of the councils
@@ -742,10 +734,9 @@ def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndar
         initiators = blocked[:, None] & active & (state.merger_preference > 0.5)
         state.frustration = np.clip(state.frustration + b.frustration_per_blocked_merger
                                     * initiators, 0.0, 1.0)
-        calendar = state.start_index + t
-        next_election = ((calendar // 12 - 2) // 4 + 1) * 4 + 2  # the year of the next election
-        state.merger_blocked_until = np.where(
-            blocked, next_election * 12 + 3 - state.start_index, state.merger_blocked_until)
+        after_election = rules.first_window_after_next_election(state.start_index + t)
+        state.merger_blocked_until = np.where(blocked, after_election - state.start_index,
+                                              state.merger_blocked_until)
 
 
 def observe(state: State, ctx: Context) -> dict[str, np.ndarray]:

@@ -424,6 +424,30 @@ def continue_probability(behaviour, mean_value_of_rest):
     return sigmoid(behaviour.continue_logit + behaviour.continue_value_slope * mean_value_of_rest)
 
 
+def exits_end_arrangement(behaviour, leaves, staying, is_largest, smoothed_value, u_continue):
+    """Whether the exits announced now end the arrangement, ``(R,)``: fewer than two members
+    stay, or the largest payer leaves and the rest, judging by their own experience, do not
+    want to go on (DESIGN.md section 3.6)."""
+    n_staying = sum_axis(staying)
+    too_few = any_axis(leaves) & (n_staying < 2)
+    largest_leaves = any_axis(leaves & is_largest) & ~too_few
+    rest_value = sum_axis(np.where(staying, smoothed_value, 0.0)) / np.maximum(n_staying, 1)
+    give_up = largest_leaves & (u_continue >= continue_probability(behaviour, rest_value))
+    return too_few | give_up
+
+
+def all_judge_negative(smoothed_value, active, threshold):
+    """Whether every active member judges the arrangement below ``threshold``, ``(R,)``."""
+    return all_axis((smoothed_value < threshold) | ~active)
+
+
+def first_window_after_next_election(calendar_index):
+    """Calendar month index (year * 12 + month - 1) of April after the next municipal election:
+    a blocked merger cannot come back before the new councils are in place."""
+    next_election_year = ((calendar_index // 12 - 2) // 4 + 1) * 4 + 2
+    return next_election_year * 12 + 3
+
+
 def merger_initiative_probability(behaviour, merger_preference, trust, maturity, pressure,
                                   designed_as_step):
     """Chance of a merger initiative in a general decision window: needs integration, trust

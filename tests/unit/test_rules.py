@@ -728,3 +728,45 @@ def test_drift_merger_preference():
     np.testing.assert_allclose(drifted, [[0.2 + 0.01 * 0.8, 1.0]])
     still = rules.drift_merger_preference(preference, 0.01, np.array([0.0]), np.array([1.0]))
     np.testing.assert_array_equal(still, preference)
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Decisions that end an arrangement
+
+
+def test_blocked_merger_waits_until_april_after_the_next_election():
+    def index(year, month):
+        return year * 12 + month - 1
+    assert rules.first_window_after_next_election(index(2019, 11)) == index(2022, 4)
+    assert rules.first_window_after_next_election(index(2022, 4)) == index(2026, 4)
+    assert rules.first_window_after_next_election(index(2025, 12)) == index(2026, 4)
+
+
+def test_an_exit_that_leaves_one_member_ends_the_arrangement():
+    leaves = np.array([[True, False]])
+    staying = np.array([[False, True]])
+    is_largest = np.array([[False, True]])
+    ends = rules.exits_end_arrangement(Behaviour(), leaves, staying, is_largest,
+                                       np.zeros((1, 2)), np.array([0.0]))
+    assert ends.tolist() == [True]
+
+
+def test_when_the_largest_payer_leaves_the_rest_decide_by_their_experience():
+    leaves = np.array([[True, False, False]] * 2)
+    staying = ~leaves
+    is_largest = np.array([[True, False, False]] * 2)
+    happy, unhappy = np.full((1, 3), 1.0), np.full((1, 3), -1.0)
+    value = np.vstack([happy, unhappy])
+    u = np.array([0.5, 0.5])
+    ends = rules.exits_end_arrangement(Behaviour(), leaves, staying, is_largest, value, u)
+    assert ends.tolist() == [False, True]
+    # a smaller member leaving a three-member arrangement ends nothing
+    small = np.array([[False, False, True]])
+    assert not rules.exits_end_arrangement(Behaviour(), small, ~small, is_largest[:1],
+                                           unhappy, np.array([0.99]))[0]
+
+
+def test_all_judge_negative_ignores_members_who_left():
+    value = np.array([[-0.5, 0.4], [-0.5, -0.1]])
+    active = np.array([[True, False], [True, True]])
+    assert rules.all_judge_negative(value, active, -0.15).tolist() == [True, False]
