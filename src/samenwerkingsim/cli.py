@@ -159,7 +159,7 @@ def command_run(args) -> int:
     ax.set_title(f"{scenario.name}: stability ({result.scenario.run.replications} replications)")
     written.append(save_figure(fig, out / "stability.png", metadata))
     fig, axes = new_figure(2, 2, figsize=(9, 6), sharex=True)
-    plot_trajectories(result.trajectories.table(), axes=axes)
+    plot_trajectories(result.trajectory_table, axes=axes)
     fig.suptitle(f"{scenario.name}: mean and 5-95% band over arrangements still standing")
     written.append(save_figure(fig, out / "trajectories.png", metadata))
 

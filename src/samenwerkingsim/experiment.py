@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -73,6 +74,11 @@ class RunResult:
     def outcomes(self) -> np.ndarray:
         """Outcome label per replication: dissolution, merger or censored."""
         return np.array([OUTCOME_NAMES[int(code)] for code in self.runs["outcome"]])
+
+    @cached_property
+    def trajectory_table(self) -> dict[str, np.ndarray]:
+        """Monthly mean and 5%/95% quantiles of each metric (computed once)."""
+        return self.trajectories.table()
 
     def curves(self) -> StabilityCurves:
         """Stability curve and cumulative incidences of this run."""

@@ -143,7 +143,7 @@ def write_run_outputs(out: Path, result, curves, scenario_dict: dict, scenario_h
     return [
         write_runs(out / "runs.csv", result.runs),
         write_events(out / "events.csv", result.events, scenario.member_names),
-        write_trajectories(out / "trajectories.csv", result.trajectories.table()),
+        write_trajectories(out / "trajectories.csv", result.trajectory_table),
         write_json(out / "summary.json", summary),
         write_json(out / "manifest.json", manifest(scenario_dict, scenario_hash,
                                                    scenario.run.seed, result.engine, jobs,
