@@ -28,7 +28,7 @@ from .ensemble import (
     run_rows,
     simulate_chunk,
 )
-from .params import RunSettings, Scenario
+from .params import Scenario
 
 ENGINES = ("ensemble", "mesa")
 # replications per task: large enough that numpy's per-call overhead is spread thin, small
@@ -129,9 +129,9 @@ def run_scenario(scenario: Scenario, *, replications: int | None = None,
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, found {jobs}")
-    run = scenario.run
-    run = RunSettings(replications=run.replications if replications is None else replications,
-                      horizon_years=run.horizon_years, seed=run.seed if seed is None else seed)
+    run = replace(scenario.run,
+                  replications=scenario.run.replications if replications is None else replications,
+                  seed=scenario.run.seed if seed is None else seed)
     scenario = replace(scenario, run=run)
     size = chunk_size or balanced_chunk_size(run.replications, jobs,
                                              DEFAULT_CHUNK_SIZE[engine])
