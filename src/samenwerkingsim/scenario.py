@@ -35,12 +35,15 @@ and what is allowed, with "did you mean ...?" for misspelt keys (DESIGN.md secti
 The command line composes the steps so that ``--set key=value`` overrides are validated exactly
 like values in the file::
 
-    data = read_scenario_data(path)
-    data = apply_overrides(data, ["levers.has_committees=true", "run.replications=200"])
-    scenario = parse_scenario(data, source=str(path))
+    sets = ["levers.has_committees=true", "run.replications=200"]
+    data = apply_overrides(read_scenario_data(path), sets, source=str(path))
+    scenario = parse_scenario(data, source=str(path), overrides=sets)
 
-:func:`load_scenario` does the same without overrides.  :func:`scenario_to_dict` gives the
-resolved scenario (every default filled in) in the same format, for manifests, and
+Passing the same ``sets`` as ``overrides=`` makes a problem in an overridden value say that
+it came from ``--set``, not from the file. :func:`load_scenario` does the same without
+overrides. A valid scenario with something that has no effect, such as a governance change
+after the end of the run, loads with a :class:`ScenarioWarning`. :func:`scenario_to_dict`
+gives the resolved scenario (every default filled in) in the same format, for manifests, and
 :func:`scenario_hash` a short fingerprint of it.
 """
 
@@ -55,6 +58,7 @@ import math
 import os
 import re
 import tomllib
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -76,9 +80,11 @@ from .params import (
 
 __all__ = [
     "MAX_MEMBERS",
+    "MAX_NAME_LENGTH",
     "SCHEMA_VERSION",
     "Problem",
     "ScenarioError",
+    "ScenarioWarning",
     "apply_overrides",
     "load_scenario",
     "parse_scenario",
@@ -91,6 +97,9 @@ SCHEMA_VERSION = 1
 MIN_MEMBERS = 2
 MAX_MEMBERS = 8
 YEARS = (1900, 2100)  # plausible calendar years for a start date or a governance change
+# names end up in CSV headers, file names and figure titles: one short line of text
+MAX_NAME_LENGTH = 60
+SCENARIO_NAME_FORBIDDEN = "/\\"  # path separators: the scenario name becomes a file name
 
 TOP_LEVEL_KEYS = ("schema_version", "name", "description", "case", "sample", "levers",
                   "behaviour", "run")
@@ -132,7 +141,8 @@ SAMPLED_LEVERS = {name: (name if name in _SAMPLE_FIELDS else f"p_{name}")
 
 _BEHAVIOUR_KEYS = (*_BEHAVIOUR_SPECS, "director_competence_range")
 
-_DATE_PATTERN = re.compile(r"(\d{4})-(\d{1,2})")
+# [0-9], not \d: \d and str.isdigit also accept other scripts' digits ("٢٠١٠", "²")
+_DATE_PATTERN = re.compile(r"([0-9]{4})-([0-9]{1,2})")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -180,6 +190,11 @@ class ScenarioError(ValueError):
         return (type(self), (self.source, self.problems))
 
 
+class ScenarioWarning(UserWarning):
+    """A scenario that is valid but contains something that has no effect, such as a
+    governance change dated after the end of the run."""
+
+
 class _Collector:
     """Gathers problems while the whole scenario is read, instead of stopping at the first."""
 
@@ -194,6 +209,13 @@ class _Collector:
 
 
 _INVALID = object()  # marks a value that produced a problem
+
+
+class _Dated(NamedTuple):
+    """A governance change with the dotted key of its date, for messages about it."""
+
+    key: str
+    change: GovernanceChange
 
 
 def _join(prefix: str, key: str) -> str:
@@ -320,9 +342,59 @@ def _number(value: Any, key: str, problems: _Collector, low: float | None, high:
         return _INVALID
     if not _is_finite(value) or (low is not None and value < low) or (
             high is not None and value > high):
-        problems.add(key, f"found {value!r}, allowed {what} {allowed}")
+        # without an upper bound, "allowed >= 1.0" alone would not exclude inf or 10**400
+        finite = " and finite" if high is None and not _is_finite(value) else ""
+        problems.add(key, f"found {value!r}, allowed {what} {allowed}{finite}")
         return _INVALID
     return float(value)
+
+
+def _digit_hint(text: str) -> str:
+    """A hint for digits of another script ("٣", "２０１０", "²"), which int() does not read
+    as the user meant, or not at all."""
+    if any(c.isdigit() and not c.isascii() for c in text):
+        return "; write the number with the digits 0-9"
+    return ""
+
+
+def _name_problem(value: str, forbidden: str = "") -> str | None:
+    """Why ``value`` cannot be a name, or None: a name is printable text of 1 to
+    MAX_NAME_LENGTH characters without leading or trailing whitespace or any of ``forbidden``.
+
+    Commas and quotes are fine: the CSV writer quotes them.
+    """
+    if not value.isprintable():
+        reason = ("it contains a character that is not printable (a newline, a tab, a control "
+                  "or formatting character)")
+    elif value != value.strip():
+        reason = "it has leading or trailing whitespace"
+    elif len(value) > MAX_NAME_LENGTH:
+        reason = f"it is {len(value)} characters long"
+    elif any(c in value for c in forbidden):
+        reason = f"it contains {' or '.join(c for c in forbidden if c in value)}"
+    else:
+        return None
+    allowed = (f"printable text of 1 to {MAX_NAME_LENGTH} characters without leading or "
+               "trailing whitespace")
+    if forbidden:
+        allowed += f", and without {' or '.join(forbidden)}"
+    return f"found {value!r}: {reason}; allowed: {allowed}"
+
+
+def _is_valid_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and _name_problem(value) is None
+
+
+def _check_name(value: Any, key: str, problems: _Collector, forbidden: str = "") -> bool:
+    """Whether ``value`` is a usable name, after recording why not."""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(key, f"expected a non-empty string, found {value!r}")
+        return False
+    problem = _name_problem(value, forbidden)
+    if problem is not None:
+        problems.add(key, problem)
+        return False
+    return True
 
 
 def _month(value: Any, key: str, problems: _Collector) -> tuple[int, int] | None:
@@ -333,7 +405,7 @@ def _month(value: Any, key: str, problems: _Collector) -> tuple[int, int] | None
         return None
     match = _DATE_PATTERN.fullmatch(value.strip())
     if match is None:
-        problems.add(key, f"found {value!r}, expected a month {example}")
+        problems.add(key, f"found {value!r}, expected a month {example}{_digit_hint(value)}")
         return None
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12:
@@ -349,20 +421,29 @@ def _format_month(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def _month_index(year: int, month: int) -> int:
+    """The calendar index of a month, year * 12 + month - 1, as the engine counts."""
+    return year * 12 + month - 1
+
+
+def _format_index(index: int) -> str:
+    return _format_month(index // 12, index % 12 + 1)
+
+
 def _pair(value: Any, key: str, problems: _Collector, low: float, high: float,
           unit: str = "") -> tuple[float, float] | None:
     """A [low, high] pair inside [low, high] with low <= high, or None after recording why not."""
     shown_unit = f" ({unit})" if unit and not unit.startswith("[") else ""
-    if (not isinstance(value, list) or len(value) != 2
-            or not all(_is_number(v) and _is_finite(v) for v in value)):
+    if not isinstance(value, list) or len(value) != 2 or not all(map(_is_number, value)):
         problems.add(key, f"expected [low, high], two numbers in [{low}, {high}]{shown_unit}, "
                           f"found {value!r}")
         return None
-    first, second = float(value[0]), float(value[1])
-    if first < low or second > high:
+    # inf, nan and integers beyond float range lie outside every (finite) [low, high]
+    if not all(map(_is_finite, value)) or value[0] < low or value[1] > high:
         problems.add(key, f"found {value!r}, allowed: low and high in [{low}, {high}]"
                           f"{shown_unit}")
         return None
+    first, second = float(value[0]), float(value[1])
     if first > second:
         problems.add(key, f"found {value!r}: low is above high; write [low, high]")
         return None
@@ -393,6 +474,10 @@ def read_scenario_data(path: str | os.PathLike) -> dict:
         message = f"malformed TOML: {err}"
     except UnicodeDecodeError as err:
         message = f"not UTF-8 text (byte {err.start}): is this a TOML file?"
+    except ValueError as err:  # tomllib passes on int()'s limit of 4300 digits
+        message = f"cannot read a number in the file: {err}"
+    except RecursionError:  # tomllib reads nested arrays and inline tables recursively
+        message = "arrays or tables are nested too deeply to read"
     except OSError as err:
         message = f"cannot read the file: {err.strerror or err}"
     raise ScenarioError(source, [Problem("", message)])
@@ -409,7 +494,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     return parse_scenario(read_scenario_data(path), source=str(path))
 
 
-def parse_scenario(data: Mapping, source: str) -> Scenario:
+def parse_scenario(data: Mapping, source: str, *, overrides: Iterable[str] = ()) -> Scenario:
     """Validate the raw tables of a scenario and resolve them into a :class:`Scenario`.
 
     Parameters
@@ -419,12 +504,24 @@ def parse_scenario(data: Mapping, source: str) -> Scenario:
         :func:`apply_overrides`), or as produced by :func:`scenario_to_dict`.
     source : str
         Where the data came from; every problem names it.
+    overrides : iterable of str, optional
+        The ``key=value`` overrides given to :func:`apply_overrides`, if any. A problem with a
+        key that was overridden, or lies below one (``case.members[0]`` covers
+        ``case.members[0].population``), ends in "(from --set key=value)" so that it is not
+        blamed on the file.
 
     Raises
     ------
     ScenarioError
         Listing every problem found, not just the first.
+
+    Warns
+    -----
+    ScenarioWarning
+        For each governance change dated at or after the end of the run (the case start plus
+        ``run.horizon_years``): it is accepted but has no effect.
     """
+    notes = _override_notes(overrides)
     problems = _Collector()
     if not isinstance(data, Mapping):
         raise ScenarioError(source, [Problem("", f"expected a table of scenario settings, "
@@ -441,8 +538,8 @@ def parse_scenario(data: Mapping, source: str) -> Scenario:
     name = data.get("name", _INVALID)
     if name is _INVALID:
         problems.add("name", "missing; give the scenario a short name, e.g. name = \"kempen\"")
-    elif not isinstance(name, str) or not name.strip():
-        problems.add("name", f"expected a non-empty string, found {name!r}")
+    else:
+        _check_name(name, "name", problems, SCENARIO_NAME_FORBIDDEN)
     description = data.get("description", "")
     if not isinstance(description, str):
         problems.add("description", f"expected a string, found {description!r}")
@@ -459,14 +556,17 @@ def parse_scenario(data: Mapping, source: str) -> Scenario:
         problems.add("", "missing [case] or [sample]: a scenario describes one arrangement "
                          "([case]) or a population of arrangements ([sample])")
 
-    levers, timeline = _parse_levers(data.get("levers", {}), start, "sample" in data, problems)
+    levers, dated = _parse_levers(data.get("levers", {}), start, "sample" in data, problems)
     behaviour = _parse_behaviour(data.get("behaviour", {}), problems)
     run = _parse_section(data.get("run", {}), RunSettings, _RUN_SPECS, "run", problems)
 
     if problems:
-        raise ScenarioError(source, problems.items)
+        raise ScenarioError(source, [_blame_overrides(p, notes) for p in problems.items])
+    if case is not None:
+        _warn_after_horizon(dated, case, run, source, notes)
     return Scenario(name=name, description=description, levers=levers, behaviour=behaviour,
-                    run=run, case=case, sample=sample, timeline=timeline)
+                    run=run, case=case, sample=sample,
+                    timeline=tuple(change for _, change in dated))
 
 
 def _parse_section(value: Any, cls: type, specs: Mapping[str, dataclasses.Field], prefix: str,
@@ -523,9 +623,9 @@ def _parse_members(value: Any, problems: _Collector) -> tuple[Member, ...] | Non
         if member is not None:
             members.append(member)
         name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or not name.strip():
+        if not _is_valid_name(name):  # reported by _parse_member
             continue
-        folded = name.strip().casefold()
+        folded = name.casefold()
         if folded in first_index:
             problems.add(f"{key}[{i}].name", f"found {name!r} again (also "
                                              f"{key}[{first_index[folded]}]); member names "
@@ -547,9 +647,7 @@ def _parse_member(value: Any, key: str, problems: _Collector) -> Member | None:
     suffix = ""
     if name is _INVALID:
         problems.add(f"{key}.name", "missing; every member needs a name")
-    elif not isinstance(name, str) or not name.strip():
-        problems.add(f"{key}.name", f"expected a non-empty string, found {name!r}")
-    else:
+    elif _check_name(name, f"{key}.name", problems):
         suffix = f" (member {name!r})"
     if "population" not in table:
         problems.add(f"{key}.population", f"missing; number of inhabitants{suffix}")
@@ -592,7 +690,7 @@ def _parse_agenda(value: Any, key: str, problems: _Collector) -> tuple[float, ..
 
 
 def _parse_levers(value: Any, start: tuple[int, int] | None, is_sample: bool,
-                  problems: _Collector) -> tuple[Levers | None, tuple[GovernanceChange, ...]]:
+                  problems: _Collector) -> tuple[Levers | None, tuple[_Dated, ...]]:
     table = _table(value, "levers", problems, "[levers]")
     if table is None:
         return None, ()
@@ -609,7 +707,8 @@ def _parse_levers(value: Any, start: tuple[int, int] | None, is_sample: bool,
 
 
 def _parse_timeline(value: Any, start: tuple[int, int] | None, is_sample: bool,
-                    problems: _Collector) -> tuple[GovernanceChange, ...]:
+                    problems: _Collector) -> tuple[_Dated, ...]:
+    """The governance changes sorted by date, each with the key of its date in the file."""
     key = "levers.timeline"
     if not isinstance(value, list):
         problems.add(key, f"expected an array of tables ([[levers.timeline]]), found {value!r}")
@@ -648,8 +747,34 @@ def _parse_timeline(value: Any, start: tuple[int, int] | None, is_sample: bool,
                          "all changes of one month in one entry")
         seen[date] = i
         ordered = tuple((name, values[name]) for name in LEVER_NAMES if name in values)
-        changes.append(GovernanceChange(year=date[0], month=date[1], changes=ordered))
-    return tuple(sorted(changes, key=lambda c: (c.year, c.month)))
+        changes.append(_Dated(f"{prefix}.date",
+                              GovernanceChange(year=date[0], month=date[1], changes=ordered)))
+    return tuple(sorted(changes, key=lambda d: (d.change.year, d.change.month)))
+
+
+def _warn_after_horizon(dated: Iterable[_Dated], case: Case, run: RunSettings, source: str,
+                        notes: list[tuple[str, str]]) -> None:
+    """Warn about governance changes the run never reaches.
+
+    The run simulates the calendar months start .. start + horizon_months - 1 (as in
+    engine.apply_timeline, which compares calendar indices year * 12 + month - 1), so a change
+    dated at or after start + horizon_months has no effect.
+    """
+    start = _month_index(case.start_year, case.start_month)
+    end = start + run.horizon_months
+    for key, change in dated:
+        when = _month_index(change.year, change.month)
+        if when < end:
+            continue
+        where = "at" if when == end else "after"
+        message = (f"{source}: {key}: {_format_month(change.year, change.month)!r} lies {where} "
+                   f"the horizon ({_format_index(end)}, {run.horizon_years:g} years from the "
+                   f"start {_format_index(start)}); the change has no effect")
+        text = _from_override(key, notes)
+        if text is not None:
+            message += f" (from --set {text})"
+        # stacklevel 3: the caller of parse_scenario, not this helper
+        warnings.warn(ScenarioWarning(message), stacklevel=3)
 
 
 def _parse_behaviour(value: Any, problems: _Collector) -> Behaviour | None:
@@ -704,7 +829,36 @@ def _parse_sample(value: Any, problems: _Collector) -> PopulationSample | None:
             values["size_ratio_median"], values["size_ratio_range"] = ratio
     if len(problems) > before:
         return None
-    return PopulationSample(**values)
+    sample = PopulationSample(**values)
+    _check_smallest_member(sample, table, problems)
+    return None if len(problems) > before else sample
+
+
+def _check_smallest_member(sample: PopulationSample, table: Mapping,
+                           problems: _Collector) -> None:
+    """The smallest member drawn must have at least 1 inhabitant.
+
+    engine.sample_arrangements gives the smallest member rint(largest / ratio) inhabitants;
+    the worst case is the low bound of largest_population with the high size ratio. Requiring
+    largest / ratio >= 1 (not merely >= 0.5, where rint would still give 1) keeps a margin
+    for the rounding of exp(-log(ratio)).
+    """
+    largest = sample.largest_population[0]
+    ratio = sample.size_ratio_range[1]
+    if largest / ratio >= 1:
+        return
+
+    def shown(key: str, what: str, x: float) -> str:
+        return f"{what} {x!r}" + ("" if key in table else " (the default)")
+
+    message = (f"found {shown('largest_population', 'largest_population low', largest)} and "
+               f"{shown('size_ratio', 'size_ratio.high', ratio)}: the smallest member would "
+               f"have fewer than 1 inhabitant ({largest!r} / {ratio!r} = {largest / ratio:.3g}); "
+               "allowed: largest_population low >= size_ratio.high")
+    # under each key the file gives, so that the problem is found where it can be fixed
+    given = [key for key in ("largest_population", "size_ratio") if key in table]
+    for key in given or ["size_ratio"]:
+        problems.add(f"sample.{key}", message)
 
 
 def _bounds(bounds: dataclasses.Field | tuple) -> tuple[float, float, str]:
@@ -714,11 +868,16 @@ def _bounds(bounds: dataclasses.Field | tuple) -> tuple[float, float, str]:
     return meta["low"], meta["high"], meta["unit"]
 
 
+# exact labels: str.isdigit accepts "²" (int() fails) and "٣" (int() gives 3); "02" would
+# duplicate "2"; and int() refuses strings of more than 4300 digits
+_MEMBER_COUNT_LABELS = {str(n): n for n in range(MIN_MEMBERS, MAX_MEMBERS + 1)}
+
+
 def _member_count(label: str, key: str, problems: _Collector) -> Any:
-    if label.isdigit() and MIN_MEMBERS <= int(label) <= MAX_MEMBERS:
-        return int(label)
+    if label in _MEMBER_COUNT_LABELS:
+        return _MEMBER_COUNT_LABELS[label]
     problems.add(key, f"found member count {label!r}, allowed: \"{MIN_MEMBERS}\" to "
-                      f"\"{MAX_MEMBERS}\"")
+                      f"\"{MAX_MEMBERS}\"{_digit_hint(label)}")
     return _INVALID
 
 
@@ -736,10 +895,10 @@ def _arrangement_label(label: str, key: str, problems: _Collector) -> Any:
 
 
 def _year_label(label: str, key: str, problems: _Collector) -> Any:
-    if re.fullmatch(r"\d{4}", label) and YEARS[0] <= int(label) <= YEARS[1]:
+    if re.fullmatch(r"[0-9]{4}", label) and YEARS[0] <= int(label) <= YEARS[1]:
         return int(label)
     problems.add(key, f"found start year {label!r}, allowed: a year \"{YEARS[0]}\" to "
-                      f"\"{YEARS[1]}\"")
+                      f"\"{YEARS[1]}\"{_digit_hint(label)}")
     return _INVALID
 
 
@@ -756,17 +915,31 @@ def _weights(value: Any, key: str, label, problems: _Collector) -> tuple | None:
     for name, weight in table.items():
         item_key = _join(key, name)
         category = label(name, item_key, problems)
+        if _is_number(weight) and not _is_finite(weight):
+            problems.add(item_key, f"found {weight!r}; {_FINITE_WEIGHTS}")
+            continue
         w = _number(weight, item_key, problems, 0.0, None, "a weight")
         if category is not _INVALID and w is not _INVALID:
             items.append((category, w))
     if len(problems) > before:
         return None
-    if sum(w for _, w in items) <= 0:
+    if label is _arrangement_label:
+        items.sort(key=lambda item: ARRANGEMENTS.index(item[0]))
+    else:
+        items.sort()
+    # summed in the order engine._choose sums them, so this sum is the one it divides by
+    total = sum(w for _, w in items)
+    if not math.isfinite(total):
+        problems.add(key, f"found {table!r}: the sum of the weights overflows to infinity; "
+                          f"{_FINITE_WEIGHTS}")
+        return None
+    if total <= 0:
         problems.add(key, f"found {table!r}: the weights must have a positive sum")
         return None
-    if label is _arrangement_label:
-        return tuple(sorted(items, key=lambda item: ARRANGEMENTS.index(item[0])))
-    return tuple(sorted(items))
+    return tuple(items)
+
+
+_FINITE_WEIGHTS = "the weights must be finite with a finite positive sum"
 
 
 def _size_ratio(value: Any, problems: _Collector) -> tuple[float, tuple[float, float]] | None:
@@ -803,20 +976,58 @@ def _parse_override_value(text: str) -> Any:
     """A TOML value (true, 4.3, "x", [0.6, 0.5, 0.5]) or, failing that, the plain string."""
     try:
         parsed = tomllib.loads(f"v = {text}")
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # TOMLDecodeError, too many digits, nested too deep
         return text
     return parsed["v"] if list(parsed) == ["v"] else text
 
 
 def _split_key(dotted: str) -> list[str | int] | None:
+    """The steps of a dotted key, names and array indices, or None if it cannot be read."""
     steps: list[str | int] = []
     for segment in dotted.split("."):
-        match = re.fullmatch(r"\s*([^\[\]\s]+)\s*((?:\[\d+\])*)\s*", segment)
+        # ASCII indices of at most 9 digits: int() refuses more than 4300 digits, and no
+        # array in a scenario comes near 10**9 entries
+        match = re.fullmatch(r"\s*([^\[\]\s]+)\s*((?:\[[0-9]{1,9}\])*)\s*", segment)
         if match is None:
             return None
         steps.append(match.group(1).strip('"'))
-        steps.extend(int(i) for i in re.findall(r"\[(\d+)\]", match.group(2)))
+        steps.extend(int(i) for i in re.findall(r"\[([0-9]+)\]", match.group(2)))
     return steps
+
+
+def _dotted(steps: Iterable[str | int]) -> str:
+    """The dotted key of steps, spelt as the loader names keys: case.members[0].population."""
+    key = ""
+    for step in steps:
+        key = f"{key}[{step}]" if isinstance(step, int) else _join(key, step)
+    return key
+
+
+def _override_notes(overrides: Iterable[str]) -> list[tuple[str, str]]:
+    """(dotted key, "key=value") of each readable override, in the order they were applied."""
+    notes = []
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        steps = _split_key(key.strip())
+        if sep and steps:  # apply_overrides has reported the others
+            notes.append((_dotted(steps), f"{key.strip()}={text.strip()}"))
+    return notes
+
+
+def _from_override(key: str, notes: list[tuple[str, str]]) -> str | None:
+    """The override that set the value at ``key``: the last one at or above it, if any."""
+    for dotted, text in reversed(notes):
+        if key == dotted or key.startswith((f"{dotted}.", f"{dotted}[")):
+            return text
+    return None
+
+
+def _blame_overrides(problem: Problem, notes: list[tuple[str, str]]) -> Problem:
+    """The problem, saying so when its value came from --set rather than from the file."""
+    text = _from_override(problem.key, notes)
+    if text is None:
+        return problem
+    return Problem(problem.key, f"{problem.message} (from --set {text})")
 
 
 def _set_path(root: dict, dotted: str, value: Any) -> str | None:
@@ -861,7 +1072,8 @@ def apply_overrides(data: Mapping, sets: Iterable[str], *, source: str | None = 
     Each value is read as a TOML value (``true``, ``200``, ``4.3``, ``"equal"``,
     ``[0.6, 0.5, 0.5]``) and, if that fails, taken as a plain string (so ``case.start=2012-03``
     works). Nothing is validated here: pass the result to :func:`parse_scenario`, which checks
-    an overridden value exactly like one in the file and names its key.
+    an overridden value exactly like one in the file and names its key; give it the same
+    ``sets`` as ``overrides=`` and it says which problems come from ``--set``.
 
     Parameters
     ----------

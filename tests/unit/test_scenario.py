@@ -5,11 +5,14 @@ import json
 import math
 import pickle
 import re
+import warnings
 
+import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from samenwerkingsim.engine import sample_arrangements
 from samenwerkingsim.params import (
     AGENDA_DIMENSIONS,
     Behaviour,
@@ -24,7 +27,9 @@ from samenwerkingsim.params import (
 )
 from samenwerkingsim.scenario import (
     MAX_MEMBERS,
+    MAX_NAME_LENGTH,
     ScenarioError,
+    ScenarioWarning,
     apply_overrides,
     load_scenario,
     parse_scenario,
@@ -1002,3 +1007,356 @@ def test_any_out_of_range_lever_value_is_rejected(data, name):
         parse_scenario(raw, source=SOURCE)
     assert [p.key for p in info.value.problems] == [f"levers.{name}"]
     assert f"[{low}, {high}]" in str(info.value) or "NaN" in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Names: one printable line of text, since they end up in CSV headers, file names and titles
+
+NAME_RULE = (f"allowed: printable text of 1 to {MAX_NAME_LENGTH} characters without leading "
+             "or trailing whitespace")
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("Aa\ndorp", "not printable"),
+    ("Aa\tdorp", "not printable"),
+    ("Aa\x00dorp", "not printable"),
+    ("Aa\u200bdorp", "not printable"),  # a zero-width space, invisible in a figure title
+    (" Aadorp", "leading or trailing whitespace"),
+    ("Aadorp\u00a0", "not printable"),  # a no-break space is neither printable nor strippable
+    ("Aadorp ", "leading or trailing whitespace"),
+    ("A" * (MAX_NAME_LENGTH + 1), f"it is {MAX_NAME_LENGTH + 1} characters long"),
+])
+def test_member_name_that_is_not_one_short_printable_line_is_rejected(name, reason):
+    data = case_data()
+    data["case"]["members"][0]["name"] = name
+    line = line_for(report(data), "case.members[0].name")
+    assert f"found {name!r}: " in line and reason in line and NAME_RULE in line
+
+
+def test_member_name_with_surrounding_whitespace_is_one_problem_not_also_a_duplicate():
+    data = case_data()
+    data["case"]["members"].append({"name": "Aadorp ", "population": 5000})
+    text = report(data)
+    assert "leading or trailing whitespace" in line_for(text, "case.members[2].name")
+
+
+@pytest.mark.parametrize("name", ['Reusel-De Mierden', 'Bergen, N.H.', 'De "Kempen"',
+                                  "Súdwest-Fryslân", "A" * MAX_NAME_LENGTH])
+def test_member_name_with_commas_quotes_and_accents_is_accepted(name):
+    data = case_data()
+    data["case"]["members"][0]["name"] = name
+    assert parse_scenario(data, source=SOURCE).case.members[0].name == name
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("two\ntowns", "not printable"),
+    ("two towns ", "leading or trailing whitespace"),
+    ("t" * (MAX_NAME_LENGTH + 1), "characters long"),
+    ("kempen/late", "it contains /"),
+    ("kempen\\late", "it contains \\"),
+])
+def test_scenario_name_is_one_short_printable_line_without_path_separators(name, reason):
+    data = case_data()
+    data["name"] = name
+    line = line_for(report(data), "name")
+    assert f"found {name!r}: " in line and reason in line
+    assert f"{NAME_RULE}, and without / or \\" in line
+
+
+# characters str.isprintable accepts: everything but the categories below, and the space
+PRINTABLE = st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp", "Zs"))
+PRINTABLE_NAMES = st.text(PRINTABLE | st.just(" "), min_size=1, max_size=MAX_NAME_LENGTH).filter(
+    lambda name: name == name.strip())
+
+
+@settings(database=None, max_examples=200)
+@given(name=PRINTABLE_NAMES)
+def test_any_printable_name_of_1_to_60_characters_without_surrounding_whitespace_loads(name):
+    assume(name.casefold() != "beeveld")  # the other member's name
+    data = case_data()
+    data["case"]["members"][0]["name"] = name
+    data["name"] = name.replace("/", "-").replace("\\", "-")
+    s = parse_scenario(data, source=SOURCE)
+    assert s.case.members[0].name == name and s.name == data["name"]
+    assert parse_scenario(json.loads(json.dumps(scenario_to_dict(s))), source=SOURCE) == s
+
+
+# --------------------------------------------------------------------------------------------
+# [sample]: no impossible arrangements, no crash on odd weight labels
+
+
+def test_sample_whose_smallest_member_would_have_no_inhabitants_names_both_keys():
+    data = sample_data()
+    data["sample"]["largest_population"] = [20, 90000]  # high ratio 28: 20 / 28 < 1
+    text = report(data)
+    expected = ("found largest_population low 20.0 and size_ratio.high 28.0: the smallest "
+                "member would have fewer than 1 inhabitant (20.0 / 28.0 = 0.714); allowed: "
+                "largest_population low >= size_ratio.high")
+    assert expected in line_for(text, "sample.largest_population")
+    assert expected in line_for(text, "sample.size_ratio")
+
+
+def test_smallest_member_check_takes_the_default_of_the_key_not_given():
+    data = sample_data()
+    del data["sample"]["size_ratio"]  # the default high ratio is 28
+    data["sample"]["largest_population"] = [27, 90000]
+    line = line_for(report(data), "sample.largest_population")
+    assert "size_ratio.high 28.0 (the default): the smallest member would have fewer than 1 "\
+           "inhabitant" in line
+
+    data = sample_data()
+    data["sample"]["size_ratio"]["high"] = 20001  # the default low largest population is 20000
+    line = line_for(report(data), "sample.size_ratio")
+    assert "largest_population low 20000 (the default) and size_ratio.high 20001.0" in line
+
+
+def test_smallest_member_of_exactly_1_inhabitant_is_accepted():
+    data = sample_data()
+    data["sample"]["largest_population"] = [28, 90000]
+    assert parse_scenario(data, source=SOURCE).sample.largest_population == (28.0, 90000.0)
+
+
+def smallest_drawn_population(sample: PopulationSample) -> float:
+    """The population engine.sample_arrangements gives the smaller of two members at the
+    extreme draw: the low bound of the largest population with the high size ratio."""
+    a = np.zeros((1, 24))
+    a[0, 5], a[0, 6], a[0, 7] = 0.99, 1.0, 0.0  # upper side of the median, at its top; low
+    draws = {"sample_arrangement": a, "sample_member": np.zeros((1, 2, 6)),
+             "sample_agenda_centre": np.zeros((1, 3)), "sample_agenda": np.zeros((1, 2, 3))}
+    return sample_arrangements(sample, draws, 2)["population"][0, 1]
+
+
+@settings(database=None, max_examples=200)
+@given(data=st.data())
+def test_any_accepted_sample_draws_a_smallest_member_of_at_least_1_inhabitant(data):
+    high = data.draw(st.floats(1.0, 2e6), label="size_ratio.high")
+    low = data.draw(st.floats(1.0, 2e6), label="largest_population low")
+    raw = sample_data()
+    raw["sample"]["n_members"] = {"2": 1}
+    raw["sample"]["size_ratio"] = {"median": 1.0, "low": 1.0, "high": high}
+    raw["sample"]["largest_population"] = [low, 2e6]
+    if low / high < 1:
+        assert "fewer than 1 inhabitant" in report(raw)
+    else:
+        assert smallest_drawn_population(parse_scenario(raw, source=SOURCE).sample) >= 1
+
+
+def test_weights_whose_sum_overflows_are_rejected():
+    data = sample_data()
+    data["sample"]["n_members"] = {"2": 1e308, "3": 1e308}
+    assert ("found {'2': 1e+308, '3': 1e+308}: the sum of the weights overflows to infinity; "
+            "the weights must be finite with a finite positive sum") in line_for(
+        report(data), "sample.n_members")
+
+
+@pytest.mark.parametrize(("weight", "shown"), [(math.inf, "inf"), (math.nan, "nan"),
+                                               (10**400, "1" + "0" * 400)],
+                         ids=["inf", "nan", "10**400"])
+def test_non_finite_weight_is_rejected(weight, shown):
+    data = sample_data()
+    data["sample"]["arrangement"] = {"werkorganisatie": weight, "centrumgemeente": 6}
+    assert (f"found {shown}; the weights must be finite with a finite positive sum"
+            in line_for(report(data), "sample.arrangement.werkorganisatie"))
+
+
+@pytest.mark.parametrize(("table", "label", "expected"), [
+    ("n_members", "²", "found member count '²', allowed: \"2\" to \"8\""),  # int() fails
+    ("n_members", "٣", "found member count '٣', allowed: \"2\" to \"8\""),  # int() gives 3
+    ("n_members", "３", "found member count '３'"),
+    ("start_year", "２０１０", "found start year '２０１０', allowed: a year \"1900\" to \"2100\""),
+    ("start_year", "٢٠١٠", "found start year '٢٠١٠'"),
+])
+def test_weight_label_with_non_ascii_digits_is_reported(table, label, expected):
+    data = sample_data()
+    data["sample"][table] = {label: 3}
+    key = "sample." + table + "." + json.dumps(label)  # not a bare key: quoted, as TOML does
+    line = line_for(report(data), key)
+    assert expected in line and "write the number with the digits 0-9" in line
+
+
+@pytest.mark.parametrize(("label", "key"), [
+    ("02", "02"),          # would be a second weight for 2 members, lost in scenario_to_dict
+    ("+3", '"+3"'),
+    (" 3", '" 3"'),
+    ("9" * 5000, "9" * 5000),  # int() refuses strings of more than 4300 digits
+], ids=["leading zero", "plus sign", "space", "5000 digits"])
+def test_member_count_label_must_be_written_plainly(label, key):
+    data = sample_data()
+    data["sample"]["n_members"] = {"2": 1, label: 1}
+    assert "allowed: \"2\" to \"8\"" in line_for(report(data), f"sample.n_members.{key}")
+
+
+def test_file_with_a_non_ascii_digit_is_a_scenario_error(tmp_path):
+    # so that `samenwerkingsim validate` reports it and goes on to the next file
+    path = tmp_path / "digits.toml"
+    path.write_text('schema_version = 1\nname = "x"\n[sample]\nn_members = { "²" = 3 }\n',
+                    encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"digits\.toml: sample\.n_members\..*member count"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("start", ["٢٠١٠-٠١", "２０１０-０１"])
+def test_month_with_non_ascii_digits_is_rejected(start):
+    data = case_data()
+    data["case"]["start"] = start
+    line = line_for(report(data), "case.start")
+    assert f"found {start!r}, expected a month" in line
+    assert "write the number with the digits 0-9" in line
+
+
+# --------------------------------------------------------------------------------------------
+# Odd input anywhere is a ScenarioError, never another exception
+
+
+def test_integer_of_more_than_4300_digits_in_the_file_is_reported(tmp_path):
+    path = tmp_path / "digits.toml"
+    path.write_text(f'schema_version = 1\nname = "x"\n[run]\nseed = {"9" * 5000}\n')
+    with pytest.raises(ScenarioError, match=r"digits\.toml: cannot read a number in the file"):
+        load_scenario(path)
+
+
+def test_too_deeply_nested_file_is_reported(tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text(f'schema_version = 1\nname = "x"\n[run]\nseed = {"[" * 5000}{"]" * 5000}\n')
+    with pytest.raises(ScenarioError, match=r"deep\.toml: arrays or tables are nested too "
+                                            "deeply to read"):
+        load_scenario(path)
+
+
+@pytest.mark.parametrize("text", ["9" * 5000, "[" * 5000 + "]" * 5000],
+                         ids=["5000 digits", "5000 nested arrays"])
+def test_override_value_that_toml_cannot_read_is_taken_as_a_string(text):
+    data = apply_overrides(case_data(), [f"run.seed={text}"])
+    assert data["run"]["seed"] == text
+    assert "expected a number" in line_for(report(data), "run.seed")
+
+
+def test_override_index_of_more_than_9_digits_is_reported():
+    with pytest.raises(ScenarioError, match=r"cannot read the key"):
+        apply_overrides(case_data(), [f"case.members[{'9' * 5000}].population=1"])
+
+
+@pytest.mark.parametrize("value", [[1, math.inf], [1, 10**400], [math.nan, 90000]],
+                         ids=["inf", "10**400", "nan"])
+def test_non_finite_or_huge_range_bound_is_out_of_range(value):
+    data = sample_data()
+    data["sample"]["largest_population"] = value
+    assert (f"found {value!r}, allowed: low and high in [1, 2000000] (inhabitants)"
+            in line_for(report(data), "sample.largest_population"))
+
+
+@pytest.mark.parametrize("high", [math.inf, 10**400], ids=["inf", "10**400"])
+def test_unbounded_number_must_be_finite(high):
+    data = sample_data()
+    data["sample"]["size_ratio"]["high"] = high
+    assert (f"found {high!r}, allowed a population ratio >= 1.0 and finite"
+            in line_for(report(data), "sample.size_ratio.high"))
+
+
+# --------------------------------------------------------------------------------------------
+# Governance changes the run never reaches
+
+
+def test_timeline_change_after_the_horizon_warns_but_loads():
+    data = case_data()
+    data["run"]["horizon_years"] = 40
+    data["levers"]["timeline"] = [{"date": "2070-01", "separate_director": True}]
+    with pytest.warns(ScenarioWarning, match=re.escape(
+            f"{SOURCE}: levers.timeline[0].date: '2070-01' lies after the horizon (2050-01, 40 "
+            "years from the start 2010-01); the change has no effect")):
+        s = parse_scenario(data, source=SOURCE)
+    assert s.timeline == (GovernanceChange(2070, 1, (("separate_director", True),)),)
+
+
+@pytest.mark.parametrize(("horizon_years", "last", "first_unreached"), [
+    (5, "2014-12", "2015-01"),
+    (0.1, "2010-01", "2010-02"),    # round(1.2) = 1 month: only the start month is simulated
+    (2.5, "2012-06", "2012-07"),
+])
+def test_horizon_warning_starts_at_the_first_month_the_run_does_not_simulate(
+        horizon_years, last, first_unreached):
+    data = case_data()
+    data["run"]["horizon_years"] = horizon_years
+    data["levers"]["timeline"] = [{"date": last, "separate_director": True}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parse_scenario(data, source=SOURCE)  # the last simulated month: no warning
+    data["levers"]["timeline"] = [{"date": first_unreached, "separate_director": True}]
+    with pytest.warns(ScenarioWarning, match=re.escape(
+            f"'{first_unreached}' lies at the horizon ({first_unreached}, {horizon_years:g} "
+            "years from the start 2010-01)")):
+        parse_scenario(data, source=SOURCE)
+
+
+def test_horizon_warning_is_attributed_to_the_caller():
+    data = case_data()
+    data["levers"]["timeline"] = [{"date": "2090-01", "separate_director": True}]
+    with pytest.warns(ScenarioWarning) as record:
+        parse_scenario(data, source=SOURCE)
+    assert record[0].filename == __file__
+    assert issubclass(ScenarioWarning, UserWarning)
+
+
+def test_invalid_scenario_with_a_late_change_raises_without_warning():
+    data = case_data()
+    data["levers"]["timeline"] = [{"date": "2090-01", "separate_director": True}]
+    data["run"]["seed"] = -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert "run.seed" in report(data)
+
+
+# --------------------------------------------------------------------------------------------
+# Problems in --set values are blamed on --set, not on the file
+
+
+def parse_with(sets, data=None):
+    """The report of the scenario with overrides ``sets``, parsed as the command line does."""
+    data = case_data() if data is None else data
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(apply_overrides(data, sets, source="bad.toml"), source="bad.toml",
+                       overrides=sets)
+    return str(info.value)
+
+
+def test_problem_in_an_overridden_value_says_it_came_from_set():
+    text = parse_with(["levers.culture_build_new=2"])
+    assert ("  bad.toml: levers.culture_build_new: found 2, allowed range [0.0, 1.0] "
+            "(from --set levers.culture_build_new=2)") in text.splitlines()
+
+
+def test_problem_below_an_overridden_table_names_that_override():
+    sets = ['case.members[0] = {name = "Aadorp", population = 0}']
+    text = parse_with(sets)
+    line = next(ln for ln in text.splitlines() if "case.members[0].population" in ln)
+    assert line.endswith('(from --set case.members[0]={name = "Aadorp", population = 0})')
+
+
+def test_the_last_override_of_a_key_is_the_one_named():
+    text = parse_with(["levers.scope_policy=3", "levers.scope_policy = 4"])
+    assert "found 4, allowed range [0.0, 1.0] (share) (from --set levers.scope_policy=4)" in text
+
+
+def test_problem_in_the_file_is_not_blamed_on_set():
+    data = case_data()
+    data["levers"]["scope_policy_x"] = 1          # a key that merely starts like an override
+    data["case"]["members"][1]["population"] = 0  # a sibling of an overridden key
+    text = parse_with(["levers.scope_policy=0.2", "case.members[0].population=5", "run.seed=-1"],
+                      data)
+    assert "from --set" not in line_for_source(text, "bad.toml", "levers.scope_policy_x")
+    assert "from --set" not in line_for_source(text, "bad.toml", "case.members[1].population")
+    assert line_for_source(text, "bad.toml", "run.seed").endswith("(from --set run.seed=-1)")
+
+
+def test_without_overrides_nothing_is_blamed_on_set():
+    data = apply_overrides(case_data(), ["levers.culture_build_new=2"])
+    assert "from --set" not in report(data)
+
+
+def test_horizon_warning_for_an_overridden_date_says_it_came_from_set():
+    data = case_data()
+    data["levers"]["timeline"] = [{"date": "2012-01", "separate_director": True}]
+    sets = ["levers.timeline[0].date=2090-01"]
+    with pytest.warns(ScenarioWarning, match=re.escape(
+            "the change has no effect (from --set levers.timeline[0].date=2090-01)")):
+        parse_scenario(apply_overrides(data, sets), source=SOURCE, overrides=sets)
