@@ -47,6 +47,9 @@ SUMMARY_YEARS = (5, 10, 15, 20)
 
 MONTHS_PER_YEAR = 12
 
+#: Coverage of the pointwise band of S(t).
+CONFIDENCE_LEVEL = 0.95
+
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing array fields with == is ambiguous
 class StabilityCurves:
@@ -67,8 +70,11 @@ class StabilityCurves:
         Kaplan-Meier estimate of S(t), the probability that the organisation is still standing
         (neither dissolved nor merged) after month t.
     survival_low, survival_high : ndarray of float
-        Pointwise 95% confidence band of S(t) (Greenwood variance, linear interval, clipped
-        to [0, 1]).
+        Pointwise 95% confidence band of S(t): the log-log interval (Kalbfleisch and Prentice
+        1980, Greenwood variance) where 0 < S(t) < 1; the exact binomial (Clopper and Pearson
+        1934) interval ``[0.025 ** (1 / n_at_risk), 1]`` before the first ending, where S = 1;
+        and ``[0, last upper bound]`` once S has reached 0. Always within [0, 1] and around
+        ``survival``; see the Notes of :func:`stability_curves`.
     incidence : dict of str to ndarray of float
         Cumulative incidence of ``"dissolution"`` and of ``"merger"``: the probability of having
         ended that way by month t (Aalen-Johansen). ``survival + sum(incidence.values()) == 1``.
@@ -229,32 +235,46 @@ def _validate(end_month, outcome, horizon_months) -> tuple[np.ndarray, np.ndarra
 
 
 def _kaplan_meier(months: np.ndarray, ended: np.ndarray, grid: np.ndarray):
-    """Kaplan-Meier S(t) and its pointwise 95% band on ``grid``, via :func:`scipy.stats.ecdf`."""
+    """Kaplan-Meier S(t) and its pointwise 95% band on ``grid``, via :func:`scipy.stats.ecdf`.
+
+    The band is the one described in the Notes of :func:`stability_curves`: log-log where
+    0 < S < 1, Clopper-Pearson where S = 1, and [0, last upper bound] where S = 0.
+    """
     data = stats.CensoredData(uncensored=months[ended], right=months[~ended])
     sf = stats.ecdf(data).sf
     survival = sf.evaluate(grid)
     with warnings.catch_warnings():
-        # Greenwood's variance divides by zero once every replication still at risk ends
-        # (S drops to 0); scipy warns and returns NaN there, which we replace below.
+        # log(-log S) is undefined where S is 1 or 0; scipy warns and returns NaN there, and
+        # both cases are filled in below.
         warnings.filterwarnings(
             "ignore", message="The confidence interval is undefined", category=RuntimeWarning
         )
-        ci = sf.confidence_interval(0.95)
+        ci = sf.confidence_interval(CONFIDENCE_LEVEL, method="log-log")
         low = ci.low.evaluate(grid)
         high = ci.high.evaluate(grid)
 
-    # Where the interval is undefined the lower bound is 0 (S itself is 0 there) and the upper
-    # bound keeps its last defined value: a finite sample cannot rule out that some
-    # organisations would have lasted, so we do not claim a degenerate [0, 0].
+    # Before the first ending every replication still at risk is standing: with n at risk
+    # and no endings, the exact binomial interval is [(alpha/2)**(1/n), 1]. Unlike the
+    # degenerate [1, 1] of Greenwood's formula, it is wide for few replications and narrows
+    # as n grows. With no one at risk (all censored earlier) nothing is known: [0, 1].
+    first_ending = months[ended].min() if ended.any() else grid.max() + 1
+    before_first = grid < first_ending
+    at_risk = months.size - np.searchsorted(np.sort(months), grid[before_first], side="left")
+    alpha = 1.0 - CONFIDENCE_LEVEL
+    with np.errstate(divide="ignore"):
+        exact_low = np.where(at_risk > 0, (alpha / 2) ** (1.0 / at_risk), 0.0)
+    survival[before_first] = 1.0
+    low[before_first] = exact_low
+    high[before_first] = 1.0
+
+    # What is left undefined is where S has reached 0 (the last replication at risk ended).
+    # There the lower bound is 0 (S itself is 0) and the upper bound keeps its last defined
+    # value: a finite sample cannot rule out that some organisations would have lasted, so we
+    # do not claim a degenerate [0, 0].
     low = np.where(np.isnan(low), 0.0, low)
     finite = ~np.isnan(high)
     last_finite = np.maximum.accumulate(np.where(finite, np.arange(high.size), -1))
     high = np.where(last_finite >= 0, high[np.maximum(last_finite, 0)], 1.0)
-
-    # Before the first ending nothing is uncertain: every organisation is standing.
-    if ended.any():
-        before_first = grid < months[ended].min()
-        survival[before_first] = low[before_first] = high[before_first] = 1.0
     return survival, np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
@@ -324,10 +344,34 @@ def stability_curves(end_month, outcome, horizon_months: int) -> StabilityCurves
 
     Notes
     -----
-    Survival counts both dissolution and merger as the end of the organisation. The band is
-    scipy's default (Greenwood variance, linear interval), clipped to [0, 1]; where Greenwood's
-    formula is undefined (after the last replication at risk ends) the lower bound is 0 and the
-    upper bound carries its last defined value forward.
+    Survival counts both dissolution and merger as the end of the organisation.
+
+    The pointwise 95% band of S(t) is, in three regions:
+
+    - where 0 < S(t) < 1, the log-log interval of Kalbfleisch and Prentice (1980), from
+      ``scipy.stats.ecdf(...).sf.confidence_interval(0.95, method="log-log")``:
+      ``S(t) ** exp(+-z * sigma(t) / |log S(t)|)`` with ``z = 1.96`` and Greenwood's
+      ``sigma(t)**2 = sum_{u <= t} d(u) / (n(u) (n(u) - d(u)))``. It is the normal interval
+      of ``log(-log S)`` mapped back, so it lies inside (0, 1) and contains S; unlike the
+      linear interval ``S +- z S sigma`` it needs no clipping and stays honest near 1, where
+      the linear one is too narrow.
+    - before the first ending, where S = 1 and ``log(-log S)`` is undefined, the exact binomial
+      interval of Clopper and Pearson (1934) for no endings among the ``n(t)`` replications
+      still at risk: ``[(alpha / 2) ** (1 / n(t)), 1]`` with ``alpha = 0.05``, e.g.
+      ``[0.69, 1]`` for 10 replications and ``[0.9963, 1]`` for 1000.
+    - once S has reached 0 (the last replication at risk ended), lower bound 0 and the upper
+      bound carried forward from its last defined value.
+
+    References
+    ----------
+    Kalbfleisch, J. D. and Prentice, R. L. (1980). *The Statistical Analysis of Failure Time
+    Data*. Wiley, New York.
+
+    Clopper, C. J. and Pearson, E. S. (1934). The use of confidence or fiducial limits
+    illustrated in the case of the binomial. *Biometrika* 26(4), 404-413.
+
+    Greenwood, M. (1926). The natural duration of cancer. *Reports on Public Health and Medical
+    Subjects* 33, 1-26. His Majesty's Stationery Office, London.
 
     Examples
     --------

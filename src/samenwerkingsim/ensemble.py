@@ -8,6 +8,8 @@ numbers and memory stays bounded however many replications run.
 
 from __future__ import annotations
 
+import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,12 +19,135 @@ from .params import Scenario
 from .seeding import ReplicationStreams
 
 METRICS = ("trust", "ownership", "value", "quality")
-# histogram ranges per metric; values outside are counted in the edge bins
-METRIC_RANGES = {"trust": (0.0, 1.0), "ownership": (0.0, 1.0), "value": (-2.0, 2.0),
-                 "quality": (0.0, 1.0)}
-N_BINS = 400
 FIXED_POINT = 2.0 ** 32  # sums in fixed point are exact, so merging order cannot matter
 QUANTILES = (0.05, 0.95)
+
+
+class FixedBins(ABC):
+    """Fixed histogram bins on ``[low, high]``, equally wide in a coordinate ``u = transform(x)``.
+
+    Counts on fixed edges are integers that add exactly, so histograms of chunks merge in any
+    order into the same table. Subclasses set ``low``, ``high`` and ``n_bins`` and define the
+    increasing maps :meth:`transform` and :meth:`inverse`; observations outside
+    ``[low, high]`` count in the edge bins.
+    """
+
+    low: float
+    high: float
+    n_bins: int
+
+    @abstractmethod
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """The coordinate in which the bins are equally wide."""
+
+    @abstractmethod
+    def inverse(self, u: np.ndarray) -> np.ndarray:
+        """Back from the binning coordinate to the metric's own scale."""
+
+    @property
+    def bin_width(self) -> float:
+        """Width of every bin, in the coordinate ``u``."""
+        return float((self.transform(self.high) - self.transform(self.low)) / self.n_bins)
+
+    @property
+    def edges(self) -> np.ndarray:
+        """The ``n_bins + 1`` bin edges, on the metric's own scale."""
+        u_low = self.transform(self.low)
+        return self.inverse(u_low + np.arange(self.n_bins + 1) * self.bin_width)
+
+    def index(self, x: np.ndarray) -> np.ndarray:
+        """Bin of each observation, 0 to ``n_bins - 1``."""
+        u_low, u_high = self.transform(self.low), self.transform(self.high)
+        u = self.transform(np.clip(x, self.low, self.high))
+        # for equal bins this is the arithmetic the histograms always used: same bins as before
+        bins = np.floor((u - u_low) / (u_high - u_low) * self.n_bins).astype(np.int64)
+        return np.clip(bins, 0, self.n_bins - 1)
+
+
+@dataclass(frozen=True)
+class UniformBins(FixedBins):
+    """``n_bins`` equal bins on ``[low, high]``."""
+
+    low: float
+    high: float
+    n_bins: int
+
+    def transform(self, x):
+        return np.asarray(x, dtype=float)
+
+    def inverse(self, u):
+        return np.asarray(u, dtype=float)
+
+
+@dataclass(frozen=True)
+class LinearLogBins(FixedBins):
+    """Equal bins on the core ``[-core, core]``, then bins that grow geometrically out to
+    ``+-limit``: fine resolution around 0 and a wide range at a modest number of bins.
+
+    In the binning coordinate ``u = x`` on the core and ``u = sign(x) (core + w ln(|x| / core)
+    / g)`` beyond, with ``w = 2 core / core_bins`` the width of a core bin and ``g = ln(limit /
+    core) / tail_bins`` the log-width of a tail bin; ``u`` is continuous and increasing, and
+    every bin is ``w`` wide in it. So a tail bin is ``exp(g)`` times as wide as the one
+    before it: a resolution of ``100 (exp(g) - 1)`` percent of the value. The same symmetric
+    idea as matplotlib's ``symlog`` scale.
+    """
+
+    core: float
+    core_bins: int
+    limit: float
+    tail_bins: int
+
+    @property
+    def low(self) -> float:
+        return -self.limit
+
+    @property
+    def high(self) -> float:
+        return self.limit
+
+    @property
+    def n_bins(self) -> int:
+        return self.core_bins + 2 * self.tail_bins
+
+    @property
+    def _core_width(self) -> float:
+        return 2.0 * self.core / self.core_bins
+
+    @property
+    def _tail_log_width(self) -> float:
+        return math.log(self.limit / self.core) / self.tail_bins
+
+    def transform(self, x):
+        x = np.asarray(x, dtype=float)
+        magnitude = np.abs(x)
+        # log of 1 on the core, so the unused branch of np.where raises no warning
+        tail = np.log(np.maximum(magnitude, self.core) / self.core)
+        beyond = self.core + self._core_width * tail / self._tail_log_width
+        return np.where(magnitude <= self.core, x, np.copysign(beyond, x))
+
+    def inverse(self, u):
+        u = np.asarray(u, dtype=float)
+        magnitude = np.abs(u)
+        excess = np.maximum(magnitude - self.core, 0.0)
+        beyond = self.core * np.exp(excess * self._tail_log_width / self._core_width)
+        return np.where(magnitude <= self.core, u, np.copysign(beyond, u))
+
+
+#: Trust, ownership and quality lie in [0, 1]: 400 equal bins, 0.0025 wide.
+UNIT_BINS = UniformBins(0.0, 1.0, 400)
+
+#: The smoothed value is a sum of weighted benefits and costs; with weights up to 10 it reaches
+#: tens either way, so fixed bins on [-2, 2] would pile the 5-95% band onto the edges. Here
+#: the core keeps the old 0.01-wide bins on [-2, 2] (quantiles there do not change, up to
+#: rounding), and 600 bins each side, each 1.04% wider than the last, reach +-1000: 1600 bins
+#: in all, 3 MB of int32 counts for a 40-year horizon. Bins equally wide in asinh(x / scale)
+#: would need some 3400 for the same range: to be 0.01 wide at +-2 they must be 0.5% wide
+#: (relative) all the way out to 1000.
+VALUE_BINS = LinearLogBins(core=2.0, core_bins=400, limit=1000.0, tail_bins=600)
+
+#: Histogram bins per metric.
+METRIC_BINS: dict[str, FixedBins] = {"trust": UNIT_BINS, "ownership": UNIT_BINS,
+                                     "value": VALUE_BINS, "quality": UNIT_BINS}
 
 RUN_DTYPE = np.dtype([("replication", np.int64), ("end_month", np.int64),
                       ("outcome", np.int8), ("n_member_exits", np.int64),
@@ -35,14 +160,25 @@ EVENT_DTYPE = np.dtype([("replication", np.int32), ("month", np.int16), ("event"
 
 class Trajectories:
     """Running aggregates of the monthly means of trust, ownership, value and quality over the
-    replications still standing."""
+    replications still standing.
+
+    Attributes
+    ----------
+    standing : ndarray of int64, shape (months,)
+        Replications standing in each month.
+    sums : ndarray of int64, shape (metrics, months)
+        Sums of the observations in fixed point (units of ``1 / FIXED_POINT``).
+    histograms : dict of str to ndarray of int32, shape (months, n_bins)
+        Counts per month on the fixed bins :data:`METRIC_BINS` of each metric.
+    """
 
     def __init__(self, horizon_months: int):
         self.horizon_months = horizon_months
         self.standing = np.zeros(horizon_months, dtype=np.int64)
         self.sums = np.zeros((len(METRICS), horizon_months), dtype=np.int64)
         # int32: a bin counts at most the number of replications (at most 10 million)
-        self.histograms = np.zeros((len(METRICS), horizon_months, N_BINS), dtype=np.int32)
+        self.histograms = {metric: np.zeros((horizon_months, METRIC_BINS[metric].n_bins),
+                                            dtype=np.int32) for metric in METRICS}
 
     def add(self, values: np.ndarray) -> None:
         """Add observations ``(metrics, months, replications)``, NaN where not standing."""
@@ -54,16 +190,16 @@ class Trajectories:
             # integers below 2**53 add exactly in float64, so the cast back loses nothing
             self.sums[k] += np.bincount(months[standing], weights=np.rint(x * FIXED_POINT),
                                         minlength=self.horizon_months).astype(np.int64)
-            low, high = METRIC_RANGES[metric]
-            bins = np.clip(((x - low) / (high - low) * N_BINS).astype(np.int64), 0, N_BINS - 1)
-            flat = np.bincount(months[standing] * N_BINS + bins,
-                               minlength=self.horizon_months * N_BINS)
-            self.histograms[k] += flat.reshape(self.horizon_months, N_BINS)
+            bins = METRIC_BINS[metric]
+            flat = np.bincount(months[standing] * bins.n_bins + bins.index(x),
+                               minlength=self.horizon_months * bins.n_bins)
+            self.histograms[metric] += flat.reshape(self.horizon_months, bins.n_bins)
 
     def merge(self, other: Trajectories) -> None:
         self.standing += other.standing
         self.sums += other.sums
-        self.histograms += other.histograms
+        for metric in METRICS:
+            self.histograms[metric] += other.histograms[metric]
 
     def table(self) -> dict[str, np.ndarray]:
         """Monthly mean and 5%/95% quantiles per metric, NaN where nothing stands."""
@@ -74,25 +210,47 @@ class Trajectories:
                     self.standing > 0, self.sums[k] / FIXED_POINT / self.standing, np.nan)
                 for q in QUANTILES:
                     out[f"{metric}_q{round(q * 100):02d}"] = histogram_quantile(
-                        self.histograms[k], q, METRIC_RANGES[metric])
+                        self.histograms[metric], q, METRIC_BINS[metric])
         return out
 
 
-def histogram_quantile(histograms: np.ndarray, q: float, value_range) -> np.ndarray:
-    """Quantile ``q`` of each row of fixed-bin counts, interpolating linearly within a bin."""
-    low, high = value_range
-    width = (high - low) / histograms.shape[-1]
+def histogram_quantile(histograms: np.ndarray, q: float, bins) -> np.ndarray:
+    """Quantile ``q`` of each row of fixed-bin counts, NaN for an empty row.
+
+    Parameters
+    ----------
+    histograms : ndarray of int, shape (rows, n_bins)
+        Counts per bin.
+    q : float
+        Probability, ``0 < q < 1``.
+    bins : FixedBins or (float, float)
+        The bins the counts are on; a pair ``(low, high)`` means equal bins on that range.
+
+    Returns
+    -------
+    ndarray of float, shape (rows,)
+        The quantile, found by linear interpolation within its bin in the coordinate in which
+        the bins are equally wide (so within a geometric tail bin of :class:`LinearLogBins`,
+        geometric interpolation), mapped back to the metric's scale. It lies within one bin of
+        the quantile of the observations themselves.
+    """
+    if not isinstance(bins, FixedBins):
+        low, high = bins
+        bins = UniformBins(float(low), float(high), histograms.shape[-1])
+    if histograms.shape[-1] != bins.n_bins:
+        raise ValueError(f"histograms have {histograms.shape[-1]} bins, expected {bins.n_bins}")
     cumulative = np.cumsum(histograms, axis=-1)
     total = cumulative[..., -1]
     target = q * total
-    index = np.array([np.searchsorted(row, x, side="left") for row, x in zip(cumulative, target,
-                                                                                strict=True)])
-    index = np.minimum(index, histograms.shape[-1] - 1)
+    # first bin whose cumulative count reaches the target (searchsorted, side="left", per row)
+    index = np.count_nonzero(cumulative < target[:, None], axis=-1)
+    index = np.minimum(index, bins.n_bins - 1)
     below = np.where(index > 0, np.take_along_axis(cumulative, np.maximum(index - 1, 0)[:, None],
                                                    axis=-1)[:, 0], 0)
     in_bin = np.take_along_axis(histograms, index[:, None], axis=-1)[:, 0]
     fraction = np.where(in_bin > 0, (target - below) / np.maximum(in_bin, 1), 0.0)
-    return np.where(total > 0, low + (index + np.clip(fraction, 0.0, 1.0)) * width, np.nan)
+    u = bins.transform(bins.low) + (index + np.clip(fraction, 0.0, 1.0)) * bins.bin_width
+    return np.where(total > 0, bins.inverse(u), np.nan)
 
 
 @dataclass

@@ -111,14 +111,42 @@ def _new_axes(ax: Axes | None) -> Axes:
     return ax
 
 
+#: Most intervals between major year ticks, so the year labels never crowd (at most 11 ticks).
+_MAX_YEAR_INTERVALS = 10
+
+
+def _year_tick_step(span_years: float) -> float | None:
+    """Spacing, in years, of the major ticks on a time axis ``span_years`` long.
+
+    Every 5 years while that gives at most :data:`_MAX_YEAR_INTERVALS` intervals (spans up to
+    50 years), so the summary years 5, 10, 15 and 20 are ticks of the usual 20- to 40-year
+    horizons; then the first of 10, 20, 25, 50, 100, 200, 250, 500, ... that does. None for
+    spans under 10 years, where matplotlib's own choice (every year or half year) reads well.
+    """
+    if span_years < 10:
+        return None
+    for exponent in range(0, 10):
+        for mantissa in (1.0, 2.0, 2.5, 5.0):
+            step = mantissa * 10.0**exponent
+            if step >= 5 and span_years / step <= _MAX_YEAR_INTERVALS + 1e-9:
+                return step
+    raise ValueError(f"span of {span_years!r} years is too long for a time axis")
+
+
+def _set_year_ticks(ax: Axes, span_years: float) -> None:
+    """Major x ticks every :func:`_year_tick_step` years; gridlines follow them."""
+    step = _year_tick_step(span_years)
+    if step is not None:
+        # Gridlines (not axvlines) on the ticks: they mark the summary years without adding
+        # to ax.lines.
+        ax.xaxis.set_major_locator(MultipleLocator(step))
+
+
 def _style_time_axis(ax: Axes, horizon_months: int) -> None:
-    """Years on x with light gridlines every 5 years, probabilities 0-1 on y."""
+    """Years on x with light gridlines on the major ticks, probabilities 0-1 on y."""
     horizon_years = horizon_months / MONTHS_PER_YEAR
     ax.set_xlim(0, horizon_years)
-    if horizon_years >= 10:
-        # Gridlines (not axvlines) at 5, 10, 15, 20 years: they mark the summary years
-        # without adding to ax.lines.
-        ax.xaxis.set_major_locator(MultipleLocator(5))
+    _set_year_ticks(ax, horizon_years)
     ax.set_ylim(0, 1)
     ax.grid(True, **_GRID_STYLE)
     ax.set_axisbelow(True)
@@ -248,8 +276,7 @@ def plot_trajectories(trajectories: Mapping[str, np.ndarray], axes=None):
         )
         ax.set_title(metric)
         ax.set_xlim(years[0], years[-1])
-        if years[-1] - years[0] >= 10:
-            ax.xaxis.set_major_locator(MultipleLocator(5))
+        _set_year_ticks(ax, years[-1] - years[0])
         ax.grid(True, **_GRID_STYLE)
         ax.set_axisbelow(True)
     for ax in axes.flat:

@@ -2,9 +2,13 @@
 
 import json
 import math
+from statistics import NormalDist
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
 
 from samenwerkingsim.analysis import (
     OUTCOMES,
@@ -38,6 +42,15 @@ HAND_OUTCOMES = [
 ]
 HAND_H = 24
 
+Z_975 = NormalDist().inv_cdf(0.975)  # 1.959964..., the two-sided 95% normal quantile
+
+
+def _log_log_band(s, greenwood_sum):
+    """Hand calculation of the Kalbfleisch-Prentice log-log interval of S: the normal interval
+    of log(-log S), whose standard error is sqrt(Greenwood sum) / |log S|, mapped back."""
+    se = math.sqrt(greenwood_sum) / abs(math.log(s))
+    return s ** math.exp(Z_975 * se), s ** math.exp(-Z_975 * se)
+
 
 def _synthetic(rng, n, scale_months, p_dissolution, horizon=H):
     """Exponential lifetimes, censored only at the horizon."""
@@ -65,13 +78,27 @@ def test_km_matches_hand_calculation_with_censoring_before_events():
     np.testing.assert_allclose(res.survival, expected, atol=1e-12)
 
 
-def test_greenwood_band_matches_hand_calculation_at_first_event():
+def test_log_log_band_matches_hand_calculation_at_first_event():
     res = stability_curves(HAND_MONTHS, HAND_OUTCOMES, HAND_H)
-    s = 7 / 8
-    se = s * math.sqrt(1 / (8 * 7))  # Greenwood: S^2 * d / (n (n - d))
-    low, high = res.survival_ci_at(2 / 12)
-    assert low == pytest.approx(s - 1.959964 * se, abs=1e-6)
-    assert high == pytest.approx(min(1.0, s + 1.959964 * se), abs=1e-6)
+    # Month 2: 8 at risk, 1 ending; Greenwood sum d / (n (n - d)) = 1 / 56.
+    expected = _log_log_band(7 / 8, 1 / (8 * 7))
+    assert res.survival_ci_at(2 / 12) == pytest.approx(expected, abs=1e-9)
+    # Not the old linear interval S +- z S sqrt(1/56), which reaches 1.0 at the top.
+    linear_low = 7 / 8 - Z_975 * 7 / 8 * math.sqrt(1 / 56)
+    assert abs(res.survival_low[2] - linear_low) > 0.05
+
+
+def test_log_log_band_matches_hand_calculation_after_censoring_and_a_tie():
+    res = stability_curves(HAND_MONTHS, HAND_OUTCOMES, HAND_H)
+    # Month 6: 6 at risk (one censored at month 4), 2 endings; Greenwood sum 1/56 + 2/(6 * 4).
+    expected = _log_log_band(7 / 12, 1 / 56 + 2 / (6 * 4))
+    assert (res.survival_low[6], res.survival_high[6]) == pytest.approx(expected, abs=1e-9)
+    # Month 12: 3 at risk, 1 ending; the band holds until the next ending (none before 24).
+    expected = _log_log_band(7 / 18, 1 / 56 + 2 / 24 + 1 / (3 * 2))
+    for month in (12, 18, 24):
+        assert (res.survival_low[month], res.survival_high[month]) == pytest.approx(
+            expected, abs=1e-9
+        )
 
 
 def test_aalen_johansen_matches_hand_calculation():
@@ -113,23 +140,57 @@ def test_curves_are_monotone_and_band_contains_estimate():
     assert res.survival_low.min() >= 0 and res.survival_high.max() <= 1
 
 
-def test_survival_is_one_before_the_first_ending():
+def test_survival_is_one_before_the_first_ending_with_exact_binomial_band():
     res = stability_curves([30, 240], ["merger", "censored"], H)
     assert np.all(res.survival[:30] == 1)
-    assert np.all(res.survival_low[:30] == 1) and np.all(res.survival_high[:30] == 1)
+    # Clopper-Pearson for 2 standing out of 2: lower bound 0.025 ** (1/2) = 0.158.
+    np.testing.assert_allclose(res.survival_low[:30], 0.025 ** (1 / 2), rtol=1e-12)
+    assert np.all(res.survival_high[:30] == 1)
     assert res.survival[30] == 0.5
 
 
 def test_no_endings_at_all_gives_flat_curves_and_no_median():
     res = stability_curves([H] * 10, ["censored"] * 10, H)
     assert np.all(res.survival == 1)
-    assert np.all(res.survival_low == 1) and np.all(res.survival_high == 1)
+    np.testing.assert_allclose(res.survival_low, 0.025 ** (1 / 10), rtol=1e-12)  # 0.6915
+    assert np.all(res.survival_high == 1)
     assert np.all(res.incidence["dissolution"] == 0) and np.all(res.incidence["merger"] == 0)
     assert res.median_lifetime_years is None
 
 
+@pytest.mark.parametrize("n", [1, 3, 10, 100, 1000])
+def test_band_with_no_endings_is_clopper_pearson_lower_bound_0_025_to_the_1_over_n(n):
+    res = stability_curves([H] * n, ["censored"] * n, H)
+    np.testing.assert_allclose(res.survival_low, 0.025 ** (1 / n), rtol=1e-12)
+    assert np.all(res.survival_high == 1)
+    # The same bound from scipy's exact binomial interval for n successes in n trials.
+    exact = stats.binomtest(n, n).proportion_ci(0.95, method="exact")
+    assert res.survival_low[0] == pytest.approx(exact.low, rel=1e-9)
+    assert exact.high == 1
+
+
+def test_band_with_no_endings_shrinks_towards_one_as_n_grows():
+    sizes = [1, 2, 5, 10, 50, 200, 1000, 10_000]
+    lows = [stability_curves([H] * n, ["censored"] * n, H).survival_low[H] for n in sizes]
+    assert np.all(np.diff(lows) > 0)
+    assert lows[0] == pytest.approx(0.025)
+    assert 1 - lows[-1] == pytest.approx(-math.log(0.025) / 10_000, rel=1e-3)  # 3.7e-4
+
+
+def test_band_before_first_ending_uses_the_replications_still_at_risk():
+    # One replication censored at month 5 before any ending: 4 at risk up to month 5, 3 after.
+    months = [5, 10, 24, 24]
+    outcomes = ["censored", "dissolution", "censored", "censored"]
+    res = stability_curves(months, outcomes, 24)
+    np.testing.assert_allclose(res.survival_low[:6], 0.025 ** (1 / 4), rtol=1e-12)
+    np.testing.assert_allclose(res.survival_low[6:10], 0.025 ** (1 / 3), rtol=1e-12)
+    assert np.all(res.survival_high[:10] == 1)
+    # Month 10: 3 at risk, 1 ending, S = 2/3, back on the log-log interval.
+    assert res.survival_ci_at(10 / 12) == pytest.approx(_log_log_band(2 / 3, 1 / 6), abs=1e-9)
+
+
 def test_every_replication_ending_gives_finite_band_down_to_zero():
-    # Greenwood's variance is undefined once everyone at risk has ended; no NaN may leak out.
+    # log(-log S) is undefined once everyone at risk has ended (S = 0); no NaN may leak out.
     res = stability_curves([12, 24, 36], ["dissolution", "merger", "dissolution"], H)
     assert res.survival_at(3) == 0
     for band in (res.survival_low, res.survival_high):
@@ -137,6 +198,55 @@ def test_every_replication_ending_gives_finite_band_down_to_zero():
     assert np.all(res.survival_low[36:] == 0)
     assert np.all(res.survival_high[36:] >= res.survival_high[35])  # carried forward, not 0
     assert res.incidence_at("dissolution", 20) == pytest.approx(2 / 3)
+
+
+@st.composite
+def _replication_sets(draw):
+    """Any small set of replications: early censoring, ties, all ended or none ended."""
+    horizon = draw(st.integers(1, 60))
+    n = draw(st.integers(1, 25))
+    months = draw(st.lists(st.integers(0, horizon), min_size=n, max_size=n))
+    outcomes = draw(st.lists(st.sampled_from(OUTCOMES), min_size=n, max_size=n))
+    return months, outcomes, horizon
+
+
+@given(_replication_sets())
+def test_band_always_contains_the_estimate_and_lies_in_the_unit_interval(data):
+    res = stability_curves(*data)
+    low, s, high = res.survival_low, res.survival, res.survival_high
+    assert np.all(np.isfinite(low)) and np.all(np.isfinite(high))
+    assert np.all((low >= 0) & (low <= s) & (s <= high) & (high <= 1))
+    # Strictly below the estimate while S > 0: a finite sample never pins S down exactly.
+    assert np.all(low[s > 0] < s[s > 0])
+
+
+def test_log_log_band_covers_the_true_survival_near_one_at_least_95_percent_of_the_time():
+    # Many small samples of exponential lifetimes (mean 20 years) with independent censoring
+    # at whole months, so S(24) = P(floor(T) > 24) = exp(-25/240) = 0.90 is known exactly.
+    rng = np.random.default_rng(20240617)
+    horizon, month, samples = 36, 24, 1500
+    truth = math.exp(-(month + 1) / 240)
+    covered = 0
+    for _ in range(samples):
+        n = int(rng.integers(30, 91))
+        lifetime = np.floor(rng.exponential(240.0, n)).astype(int)
+        censored_after = np.minimum(rng.integers(0, 2 * horizon + 1, n), horizon)
+        ended = lifetime <= censored_after
+        res = stability_curves(
+            np.where(ended, lifetime, censored_after),
+            np.where(ended, "dissolution", "censored"),
+            horizon,
+        )
+        covered += res.survival_low[month] <= truth <= res.survival_high[month]
+    coverage = covered / samples
+    # The binomial standard error of a coverage estimated from 1500 samples is
+    # sqrt(0.95 * 0.05 / 1500) = 0.0056; 4 SE = 0.0225. With 20,000 samples of this design
+    # the log-log band covers 0.963 (slightly conservative at these n) and the old linear
+    # Greenwood band 0.901: too narrow near 1, it fails the first check for almost any seed.
+    tolerance = 4 * math.sqrt(0.95 * 0.05 / samples)
+    assert coverage >= 0.95 - tolerance
+    # Not much wider than it needs to be: 0.015 allows for the known small-sample excess.
+    assert coverage <= 0.95 + 0.015 + tolerance
 
 
 def test_median_lifetime_of_known_set_is_month_of_fifth_ending_of_ten():

@@ -1,5 +1,7 @@
 """Figures: each plot function returns its Axes, draws what it promises, saves with metadata."""
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from matplotlib.axes import Axes
@@ -18,11 +20,11 @@ from samenwerkingsim.plotting import (
 H = 240
 
 
-def _sample(rng, n=60, scale=150):
+def _sample(rng, n=60, scale=150, horizon=H):
     t = rng.exponential(scale, n).astype(int)
     o = np.where(rng.random(n) < 0.5, "dissolution", "merger")
-    o = np.where(t >= H, "censored", o)
-    return np.minimum(t, H), o
+    o = np.where(t >= horizon, "censored", o)
+    return np.minimum(t, horizon), o
 
 
 def _trajectories(months=H):
@@ -127,3 +129,69 @@ def test_save_figure_creates_the_output_folder(tmp_path):
     fig, _ = new_figure()
     path = save_figure(fig, tmp_path / "new" / "figure.png", {})
     assert path.exists()
+
+
+def _visible_major_ticks(ax):
+    low, high = ax.get_xlim()
+    return [t for t in ax.get_xticks() if low - 1e-9 <= t <= high + 1e-9]
+
+
+def _time_axes(horizon_years):
+    """The stability, comparison and trajectory axes of a run with this horizon."""
+    months = horizon_years * 12
+    rng = np.random.default_rng(horizon_years)
+    curves = stability_curves(*_sample(rng, scale=months / 2, horizon=months), months)
+    cmp = compare({"a": _sample(rng, scale=months, horizon=months)}, months)
+    trajectory_axes = plot_trajectories(_trajectories(months)).flat
+    return [plot_stability(curves), plot_comparison(cmp), *trajectory_axes]
+
+
+@pytest.mark.parametrize("horizon_years", [5, 20, 40, 100, 200])
+def test_time_axes_have_at_most_11_visible_major_ticks(horizon_years):
+    for ax in _time_axes(horizon_years):
+        ticks = _visible_major_ticks(ax)
+        assert 3 <= len(ticks) <= 11, (horizon_years, ticks)
+
+
+@pytest.mark.parametrize("horizon_years", [20, 40])
+def test_summary_years_5_10_15_20_are_ticks_of_20_and_40_year_horizons(horizon_years):
+    for ax in _time_axes(horizon_years):
+        assert {5, 10, 15, 20} <= set(_visible_major_ticks(ax))
+
+
+@pytest.mark.parametrize(
+    ("horizon_years", "step"), [(50, 5), (60, 10), (100, 10), (150, 20), (200, 20), (250, 25)]
+)
+def test_long_horizons_get_round_tick_spacing(horizon_years, step):
+    ax = _time_axes(horizon_years)[0]
+    ticks = _visible_major_ticks(ax)
+    np.testing.assert_allclose(np.diff(ticks), step)
+    assert ticks[0] == 0 and ticks[-1] == pytest.approx(horizon_years // step * step)
+
+
+def _overlapping_labels(fig, axes):
+    fig.draw_without_rendering()
+    pairs = []
+    for ax in axes:
+        low, high = ax.get_xlim()
+        labels = [
+            tick.label1
+            for tick in ax.xaxis.get_major_ticks()
+            if tick.label1.get_visible() and tick.label1.get_text()
+            and low - 1e-9 <= tick.get_loc() <= high + 1e-9
+        ]
+        boxes = sorted((label.get_window_extent() for label in labels), key=lambda b: b.x0)
+        pairs += [(a, b) for a, b in pairwise(boxes) if a.x1 > b.x0]
+    return pairs
+
+
+def test_year_labels_do_not_overlap_on_a_200_year_horizon_at_the_cli_figure_sizes():
+    months = 200 * 12
+    curves = stability_curves(*_sample(np.random.default_rng(5), scale=1200, horizon=months),
+                              months)
+    fig, ax = new_figure(figsize=(7, 4.5))
+    plot_stability(curves, ax=ax)
+    assert _overlapping_labels(fig, [ax]) == []
+    fig, axes = new_figure(2, 2, figsize=(9, 6), sharex=True)
+    plot_trajectories(_trajectories(months), axes=axes)
+    assert _overlapping_labels(fig, axes[1]) == []  # the bottom row carries the labels
