@@ -155,7 +155,7 @@ class Case:
 class PopulationSample:
     """A population of arrangements to sample from, one per replication.
 
-    Weights are relative counts (as in calibration/targets.toml); ranges are uniform.
+    Weights are relative counts (as in data/targets.toml); ranges are uniform.
     """
 
     n_members_weights: tuple[tuple[int, float], ...] = ((2, 14), (3, 7), (4, 2))

@@ -2,18 +2,17 @@
 in exactly the success factor it removes."""
 
 import fnmatch
-import tomllib
 from pathlib import Path
 
 import pytest
 
+from samenwerkingsim.io import read_targets
 from samenwerkingsim.params import PopulationSample
 from samenwerkingsim.scenario import load_scenario, scenario_to_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 EXPERIMENTS = ROOT / "experiments"
-TARGETS = ROOT.parent / "shared" / "calibration" / "targets.toml"
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.toml"))
 
 # variant -> (base, patterns of the resolved keys that must differ, and nothing else may)
@@ -127,9 +126,8 @@ def test_late_director_timeline():
         (2017, 1, (("separate_director", True),))]
 
 
-@pytest.mark.skipif(not TARGETS.exists(), reason="calibration targets not next to the checkout")
 def test_success_cases_use_the_figures_of_the_targets():
-    targets = tomllib.loads(TARGETS.read_text())
+    targets = read_targets()
     cases = {c["name"]: c for c in targets["success_case"]}
     for stem, name in [("kempengemeenten", "Kempengemeenten"), ("noaberkracht", "Noaberkracht")]:
         case = load_scenario(SCENARIOS / f"{stem}.toml").case
@@ -138,9 +136,8 @@ def test_success_cases_use_the_figures_of_the_targets():
         assert f"{case.start_year:04d}-{case.start_month:02d}" == cases[name]["start"]
 
 
-@pytest.mark.skipif(not TARGETS.exists(), reason="calibration targets not next to the checkout")
 def test_national_sample_mirrors_the_composition_of_the_targets():
-    composition = tomllib.loads(TARGETS.read_text())["national_trend"]["composition"]
+    composition = read_targets()["national_trend"]["composition"]
     sample = load_scenario(SCENARIOS / "national.toml").sample
     assert dict(sample.n_members_weights) == {int(k): v
                                               for k, v in composition["n_members"].items()}
@@ -164,6 +161,10 @@ def test_national_sample_assumptions_are_the_documented_defaults():
         assert getattr(sample, name) == getattr(default, name), name
 
 
-def test_experiments_folder_holds_only_its_readme_for_now():
-    # experiment files will be validated here once the experiment loader exists
-    assert sorted(p.name for p in EXPERIMENTS.iterdir()) == ["README.md"]
+def test_packaged_targets_are_the_shared_evidence_with_its_sources():
+    text = (ROOT / "src" / "samenwerkingsim" / "data" / "targets.toml").read_text()
+    assert "TwynstraGudde" in text and "Binnenlands Bestuur" in text
+    targets = read_targets()
+    assert targets["national_trend"]["survival_10y"] == {"value": 0.52, "low": 0.40,
+                                                         "high": 0.65}
+    assert [c["name"] for c in targets["success_case"]] == ["Kempengemeenten", "Noaberkracht"]
