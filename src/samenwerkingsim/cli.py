@@ -10,17 +10,54 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+# the shell's convention for a process ended by a signal: 128 + the signal's number
+EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class UsageError(Exception):
     """Bad input from the user: reported in one message, exit code 2."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM: the run stops, cleans up and exits 130 or 143.
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.outputs = ""  # what became of the output folder, said by the command
+
+
+@contextlib.contextmanager
+def stop_on_signals():
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` while the command runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Interrupted(signum)
+
+    previous = {s: signal.signal(s, handler) for s in EXIT_SIGNAL}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="samenwerkingsim",
         description="Simulate the stability of shared civil-service organisations "
                     "(ambtelijke fusies) of Dutch municipalities.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"samenwerkingsim {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     # also accepted after the command, where users tend to put it
     debug = argparse.ArgumentParser(add_help=False)
@@ -54,14 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one scenario and write its outputs",
                               parents=[debug])
     run.add_argument("scenario", type=Path, help="scenario file (TOML)")
-    run.add_argument("--out", "-o", type=Path, metavar="DIR",
-                     help="output folder (default: results/<scenario file name>)")
+    run.add_argument("--out", "-o", metavar="DIR",
+                     help="output folder, replaced as a whole (default: results/<scenario file "
+                          "name>, with the scenario hash added when --set is given)")
     add_run_options(run, many=False)
 
     compare = commands.add_parser("compare", help="run several scenarios and compare their "
                                                   "stability curves", parents=[debug])
     compare.add_argument("scenarios", type=Path, nargs="+", help="scenario files (TOML)")
-    compare.add_argument("--out", "-o", type=Path, metavar="DIR", default=Path("results/compare"),
+    compare.add_argument("--out", "-o", metavar="DIR", default="results/compare",
                          help="output folder (default: results/compare)")
     add_run_options(compare, many=True)
 
@@ -74,49 +115,126 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``samenwerkingsim`` command; returns the exit code."""
+    """Entry point of the ``samenwerkingsim`` command; returns the exit code.
+
+    Exit codes: 0 done; 1 an unexpected failure (or a write that failed, such as a full disk);
+    2 bad input, found before any simulation (including an output folder another run is
+    writing); 130 and 143 stopped by Ctrl-C or SIGTERM.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     args.command_line = ["samenwerkingsim", *(sys.argv[1:] if argv is None else argv)]
+    from .outputs import OutputFolderError
     from .scenario import ScenarioError
 
     try:
-        return COMMANDS[args.command](args)
-    except (ScenarioError, UsageError) as error:
-        if args.debug:
-            traceback.print_exc()
+        with stop_on_signals():
+            return COMMANDS[args.command](args)
+    except (ScenarioError, UsageError, OutputFolderError) as error:
+        _traceback_if(args.debug)
         print(f"samenwerkingsim: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("samenwerkingsim: interrupted; files already written are complete, the rest "
-              "were not written", file=sys.stderr)
-        return 130
+    except (Interrupted, KeyboardInterrupt) as stop:
+        _traceback_if(args.debug)
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        outputs = getattr(stop, "outputs", "")
+        print(f"samenwerkingsim: stopped by {signal.Signals(signum).name}; workers stopped and "
+              f"unfinished outputs removed{outputs}", file=sys.stderr)
+        return EXIT_SIGNAL[signum]
+    except OSError as error:  # a write that failed after the work was done
+        _traceback_if(args.debug)
+        reason = "no space left on the disk" if error.errno == errno.ENOSPC else (
+            error.strerror or str(error))
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"samenwerkingsim: error: could not write the outputs: {reason}{where}; the "
+              "output folder was left as it was", file=sys.stderr)
+        return EXIT_ERROR
     except Exception as error:  # an unexpected failure: say so plainly, details with --debug
-        if args.debug:
-            traceback.print_exc()
-        else:
+        if not _traceback_if(args.debug):
             print("samenwerkingsim: unexpected error (run with --debug for the traceback):",
                   file=sys.stderr)
         print(f"samenwerkingsim: {type(error).__name__}: {error}", file=sys.stderr)
         return EXIT_ERROR
 
 
-def _load(path: Path, overrides: list[str]):
-    from .scenario import apply_overrides, parse_scenario, read_scenario_data
+def _traceback_if(debug: bool) -> bool:
+    if debug:
+        traceback.print_exc()
+    return debug
 
-    data = apply_overrides(read_scenario_data(path), overrides, source=str(path))
-    return parse_scenario(data, source=str(path))
+
+def _load(path: Path, overrides: list[str]):
+    """Read, override and validate a scenario; its warnings are printed, not raised."""
+    from .scenario import ScenarioWarning, apply_overrides, parse_scenario, read_scenario_data
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScenarioWarning)
+        data = apply_overrides(read_scenario_data(path), overrides, source=str(path))
+        scenario = parse_scenario(data, source=str(path), overrides=overrides)
+    for warning in caught:
+        if issubclass(warning.category, ScenarioWarning):
+            print(f"samenwerkingsim: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return scenario
+
+
+def _load_all(paths: list[Path], overrides: list[str]) -> list:
+    """Every scenario, or one error that reports the problems of every invalid file."""
+    from .scenario import ScenarioError
+
+    scenarios, errors = [], []
+    for path in paths:
+        try:
+            scenarios.append(_load(path, overrides))
+        except ScenarioError as error:
+            errors.append(str(error))
+    if errors:
+        raise UsageError("\n".join(errors))
+    return scenarios
 
 
 def _check_run_options(args) -> None:
-    if args.replications is not None and args.replications < 1:
-        raise UsageError(f"--replications must be at least 1, found {args.replications}")
+    """What the command line alone decides, checked before any file is read."""
+    from .params import RunSettings, field_specs
+    from .workers import usable_cores
+
+    specs = field_specs(RunSettings)
+    for option, name in (("--replications", "replications"), ("--seed", "seed")):
+        value, meta = getattr(args, name), specs[name].metadata
+        if value is not None and not meta["low"] <= value <= meta["high"]:
+            raise UsageError(f"{option} must be a whole number in [{meta['low']}, "
+                             f"{meta['high']}], found {value}")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, found {args.jobs}")
-    if args.seed is not None and not 0 <= args.seed <= 2**63 - 1:
-        raise UsageError(f"--seed must be an integer in [0, 2**63 - 1], found {args.seed}")
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out} is a file; give a folder")
+    cores = usable_cores()
+    if args.jobs > cores:
+        print(f"samenwerkingsim: note: --jobs {args.jobs} is more than the {cores} usable "
+              f"cores; running {cores} workers", file=sys.stderr)
+        args.jobs = cores
+
+
+def _prepare_outputs(out: Path, replications: int):
+    """Lock and check the output folder before any simulation (exit 2 if it is unusable)."""
+    from .outputs import OutputSet
+
+    # runs.csv alone takes some 50 bytes a replication; the figures about a megabyte
+    return OutputSet.prepare(out, min_free_bytes=50 * replications + 2_000_000)
+
+
+@contextlib.contextmanager
+def _written_as_a_whole(outputs):
+    """Commit the output set when the block succeeds; otherwise discard it and say, on an
+    interruption, what the user finds in the folder."""
+    existed = outputs.folder.exists()
+    try:
+        with outputs as staging:
+            yield staging
+    except Interrupted as stop:
+        stop.outputs = (f"; {outputs.shown} is unchanged" if existed
+                        else f"; nothing was written to {outputs.shown}")
+        raise
 
 
 def _simulate(scenario, args, label: str):
@@ -133,35 +251,45 @@ def _simulate(scenario, args, label: str):
 
 
 def command_run(args) -> int:
+    from .scenario import scenario_hash
+
+    _check_run_options(args)
+    scenario = _load(args.scenario, args.overrides)
+    out = args.out
+    if out is None:
+        # variants of one file made with --set get folders of their own
+        suffix = f"-{scenario_hash(scenario)[:8]}" if args.overrides else ""
+        out = Path("results") / f"{args.scenario.stem}{suffix}"
+    outputs = _prepare_outputs(out, args.replications or scenario.run.replications)
+    # the heavy modules only now: bad input is reported without waiting for them
     from . import __version__
     from .analysis import format_summary_table
     from .io import write_run_outputs
     from .plotting import new_figure, plot_stability, plot_trajectories, save_figure
-    from .scenario import scenario_hash, scenario_to_dict
+    from .scenario import scenario_to_dict
 
-    _check_run_options(args)
-    scenario = _load(args.scenario, args.overrides)
-    out = args.out or Path("results") / args.scenario.stem
-    started = time.perf_counter()
-    result = _simulate(scenario, args, scenario.name)
-    elapsed = time.perf_counter() - started
-    curves = result.curves()
-    resolved = scenario_to_dict(result.scenario)
-    digest = scenario_hash(result.scenario)
-    written = write_run_outputs(out, result, curves, resolved, digest, args.jobs,
-                                str(args.scenario), args.command_line)
-    metadata = {"Software": f"samenwerkingsim {__version__}",
-                "Description": f"{scenario.name}; scenario hash {digest}; "
-                               f"seed {result.scenario.run.seed}; "
-                               f"{result.scenario.run.replications} replications"}
-    fig, ax = new_figure(figsize=(7, 4.5))
-    plot_stability(curves, ax=ax, label=scenario.name)
-    ax.set_title(f"{scenario.name}: stability ({result.scenario.run.replications} replications)")
-    written.append(save_figure(fig, out / "stability.png", metadata))
-    fig, axes = new_figure(2, 2, figsize=(9, 6), sharex=True)
-    plot_trajectories(result.trajectory_table, axes=axes)
-    fig.suptitle(f"{scenario.name}: mean and 5-95% band over arrangements still standing")
-    written.append(save_figure(fig, out / "trajectories.png", metadata))
+    with _written_as_a_whole(outputs) as staging:
+        started = time.perf_counter()
+        result = _simulate(scenario, args, scenario.name)
+        elapsed = time.perf_counter() - started
+        curves = result.curves()
+        resolved = scenario_to_dict(result.scenario)
+        digest = scenario_hash(result.scenario)
+        written = write_run_outputs(staging, result, curves, resolved, digest, result.jobs,
+                                    str(args.scenario), args.command_line)
+        metadata = {"Software": f"samenwerkingsim {__version__}",
+                    "Description": f"{scenario.name}; scenario hash {digest}; "
+                                   f"seed {result.scenario.run.seed}; "
+                                   f"{result.scenario.run.replications} replications"}
+        fig, ax = new_figure(figsize=(7, 4.5))
+        plot_stability(curves, ax=ax, label=scenario.name)
+        ax.set_title(f"{scenario.name}: stability "
+                     f"({result.scenario.run.replications} replications)")
+        written.append(save_figure(fig, staging / "stability.png", metadata))
+        fig, axes = new_figure(2, 2, figsize=(9, 6), sharex=True)
+        plot_trajectories(result.trajectory_table, axes=axes)
+        fig.suptitle(f"{scenario.name}: mean and 5-95% band over arrangements still standing")
+        written.append(save_figure(fig, staging / "trajectories.png", metadata))
 
     print(format_summary_table(curves, title=f"{scenario.name}  (seed {result.scenario.run.seed},"
                                              f" {args.engine} engine, {elapsed:.1f} s)"))
@@ -180,63 +308,72 @@ def unique_labels(names: list[str]) -> list[str]:
 
 
 def command_compare(args) -> int:
+    _check_run_options(args)
+    scenarios = _load_all(args.scenarios, args.overrides)
+    names = unique_labels([s.name for s in scenarios])
+    horizons = {s.run.horizon_months for s in scenarios}
+    horizon = min(horizons)
+    out = args.out
+    total = sum(args.replications or s.run.replications for s in scenarios)
+    outputs = _prepare_outputs(out, total)
     from . import __version__
     from .analysis import compare, format_comparison_table
     from .io import manifest, write_json
     from .plotting import new_figure, plot_comparison, save_figure
     from .scenario import scenario_hash, scenario_to_dict
 
-    _check_run_options(args)
-    scenarios = [_load(path, args.overrides) for path in args.scenarios]
-    names = unique_labels([s.name for s in scenarios])
-    horizons = {s.run.horizon_months for s in scenarios}
-    horizon = min(horizons)
-    runs, resolved = {}, {}
-    for name, scenario in zip(names, scenarios, strict=True):
-        result = _simulate(scenario, args, name)
-        resolved[name] = result.scenario
-        end = result.runs["end_month"]
-        outcomes = result.outcomes
-        # compare on the shortest horizon: an ending at or after it is censored there, as in
-        # a run with that horizon (its last simulated month is horizon - 1)
-        late = end >= horizon
-        runs[name] = (end.clip(max=horizon), outcomes.copy())
-        runs[name][1][late] = "censored"
-    comparison = compare(runs, horizon)
-    fig, ax = new_figure(figsize=(8, 5))
-    plot_comparison(comparison, ax=ax)
-    ax.set_title("Stability curves")
-    out = args.out
-    metadata = {"Software": f"samenwerkingsim {__version__}",
-                "Description": "comparison of " + ", ".join(names)}
-    figure = save_figure(fig, out / "comparison.png", metadata)
-    summary = write_json(out / "comparison.json", {
-        "horizon_years": horizon / 12,
-        "scenarios": {n: c.to_summary() for n, c in comparison.curves.items()},
-        "logrank_vs_first": {n: {"statistic": s, "p_value": p}
-                             for n, (s, p) in comparison.logrank.items()},
-    })
-    write_json(out / "manifest.json", {
-        "scenario_files": [str(p) for p in args.scenarios],
-        "scenarios": {name: manifest(scenario_to_dict(s), scenario_hash(s), s.run.seed,
-                                     args.engine, args.jobs, str(path), args.command_line)
-                      for (name, s), path in zip(resolved.items(), args.scenarios,
-                                                 strict=True)},
-    })
+    with _written_as_a_whole(outputs) as staging:
+        runs, resolved, jobs = {}, {}, 1
+        for name, scenario in zip(names, scenarios, strict=True):
+            result = _simulate(scenario, args, name)
+            resolved[name] = result.scenario
+            jobs = max(jobs, result.jobs)
+            end = result.runs["end_month"]
+            outcomes = result.outcomes
+            # compare on the shortest horizon: an ending at or after it is censored there, as
+            # in a run with that horizon (its last simulated month is horizon - 1)
+            late = end >= horizon
+            runs[name] = (end.clip(max=horizon), outcomes.copy())
+            runs[name][1][late] = "censored"
+        comparison = compare(runs, horizon)
+        hashes = {name: scenario_hash(s) for name, s in resolved.items()}
+        fig, ax = new_figure(figsize=(8, 5))
+        plot_comparison(comparison, ax=ax)
+        ax.set_title("Stability curves")
+        seeds = sorted({s.run.seed for s in resolved.values()})
+        metadata = {"Software": f"samenwerkingsim {__version__}",
+                    "Description": "comparison of " + "; ".join(
+                        f"{name} (scenario hash {hashes[name]})" for name in names)
+                    + f"; seed {', '.join(map(str, seeds))}"}
+        save_figure(fig, staging / "comparison.png", metadata)
+        write_json(staging / "comparison.json", {
+            "horizon_years": horizon / 12,
+            "scenarios": {n: c.to_summary() for n, c in comparison.curves.items()},
+            "logrank_vs_first": {n: {"statistic": s, "p_value": p}
+                                 for n, (s, p) in comparison.logrank.items()},
+        })
+        write_json(staging / "manifest.json", {
+            "generator": "samenwerkingsim",
+            "scenario_files": [str(p) for p in args.scenarios],
+            "scenarios": {name: manifest(scenario_to_dict(s), hashes[name], s.run.seed,
+                                         args.engine, jobs, str(path), args.command_line)
+                          for (name, s), path in zip(resolved.items(), args.scenarios,
+                                                     strict=True)},
+        })
     print(format_comparison_table(comparison))
     if len(horizons) > 1:
         print(f"(horizons differ; compared over the shortest, {horizon / 12:g} years)")
-    print(f"\nwrote {figure}, {summary} and {out / 'manifest.json'}")
+    print(f"\nwrote comparison.png, comparison.json and manifest.json to {out}/")
     return EXIT_OK
 
 
 def command_validate(args) -> int:
-    from .scenario import ScenarioError, load_scenario, scenario_hash
+    from .scenario import ScenarioError, scenario_hash
 
     failures = 0
     for path in args.files:
         try:
-            scenario = load_scenario(path)
+            scenario = _load(path, [])
         except ScenarioError as error:
             failures += 1
             print(f"invalid  {error}", file=sys.stderr)

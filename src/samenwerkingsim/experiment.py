@@ -9,9 +9,7 @@ and any chunk size.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -29,6 +27,7 @@ from .ensemble import (
     simulate_chunk,
 )
 from .params import Scenario
+from .workers import usable_cores, worker_pool
 
 ENGINES = ("ensemble", "mesa")
 # replications per task: large enough that numpy's per-call overhead is spread thin, small
@@ -69,6 +68,7 @@ class RunResult:
     runs: np.ndarray            # RUN_DTYPE, one row per replication, in replication order
     events: np.ndarray          # EVENT_DTYPE
     trajectories: Trajectories
+    jobs: int = 1               # worker processes that actually ran
 
     @property
     def outcomes(self) -> np.ndarray:
@@ -115,7 +115,8 @@ def run_scenario(scenario: Scenario, *, replications: int | None = None,
     replications, seed : int, optional
         Override the scenario's run settings.
     jobs : int
-        Worker processes; 1 runs in this process. The result does not depend on it.
+        Worker processes; 1 runs in this process. More than :func:`usable_cores` run as
+        that many (the result records how many ran). The result does not depend on it.
     engine : {"ensemble", "mesa"}
         Many replications at once (fast), or the Mesa model one by one; same histories.
     chunk_size : int, optional
@@ -129,6 +130,7 @@ def run_scenario(scenario: Scenario, *, replications: int | None = None,
         raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, found {jobs}")
+    jobs = min(jobs, usable_cores())
     run = replace(scenario.run,
                   replications=scenario.run.replications if replications is None else replications,
                   seed=scenario.run.seed if seed is None else seed)
@@ -138,23 +140,27 @@ def run_scenario(scenario: Scenario, *, replications: int | None = None,
     tasks = [(scenario, run.seed, point, list(r), run.horizon_months)
              for r in chunks(run.replications, size)]
     simulate = SIMULATORS[engine]
-    if jobs == 1 or len(tasks) == 1:
-        results = (simulate(*task) for task in tasks)
-        parts = _collect(results, progress)
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks), os.cpu_count() or 1)) as pool:
-            parts = _collect(pool.map(simulate, *zip(*tasks, strict=True)), progress)
+    workers = min(jobs, len(tasks))
     trajectories = Trajectories(run.horizon_months)
-    for part in parts:
-        trajectories.merge(part.trajectories)
-    return RunResult(scenario, engine, np.concatenate([p.runs for p in parts]),
-                     np.concatenate([p.events for p in parts]), trajectories)
+    if workers == 1:
+        results = (simulate(*task) for task in tasks)
+        runs, events = _collect(results, trajectories, progress)
+    else:
+        with worker_pool(workers) as pool:
+            runs, events = _collect(pool.map(simulate, *zip(*tasks, strict=True)),
+                                    trajectories, progress)
+    return RunResult(scenario, engine, np.concatenate(runs), np.concatenate(events),
+                     trajectories, jobs=workers)
 
 
-def _collect(results, progress) -> list[ChunkResult]:
-    parts = []
+def _collect(results, trajectories: Trajectories, progress) -> tuple[list, list]:
+    """The run and event rows of the chunks in order; their trajectories are merged into
+    ``trajectories`` as they come, so that only one chunk's histograms are held at a time."""
+    runs, events = [], []
     for part in results:
-        parts.append(part)
+        runs.append(part.runs)
+        events.append(part.events)
+        trajectories.merge(part.trajectories)
         if progress is not None:
             progress(len(part.runs))
-    return parts
+    return runs, events

@@ -1,14 +1,20 @@
 """Every file samenwerkingsim writes: CSV tables, JSON summaries, manifests, figures.
 
 Each file is written to a temporary name in the same folder and then renamed, so a reader
-never sees half a file and an interrupted run leaves nothing half-written.
+never sees half a file. The command line writes them into a staging folder that replaces the
+output folder as a whole (:mod:`samenwerkingsim.outputs`).
+
+CSV files follow RFC 4180 (fields with commas, quotes or line breaks are quoted); JSON files
+give every number to six significant digits, and null where a number is undefined.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
+import math
 import os
 import platform
 import sys
@@ -22,6 +28,16 @@ import numpy as np
 from .engine import EVENTS, OUTCOME_NAMES
 
 DEPENDENCIES = ("samenwerkingsim", "mesa", "numpy", "scipy", "matplotlib", "tqdm")
+
+
+def read_targets() -> dict:
+    """The empirical targets the model is calibrated against (``data/targets.toml``, shipped
+    with the package, with its sources in the header)."""
+    import tomllib
+    from importlib.resources import files
+
+    return tomllib.loads(files("samenwerkingsim").joinpath("data/targets.toml").read_text(
+        encoding="utf-8"))
 
 
 def current_umask() -> int:
@@ -52,8 +68,33 @@ def write_text(path: Path, text: str) -> Path:
     return write_atomically(path, lambda handle: handle.write(text))
 
 
+SIGNIFICANT_DIGITS = 6
+
+
+def rounded(data):
+    """``data`` with every float given to six significant digits and NaN or infinity as None:
+    one rule for every JSON output, enough for any estimate from a simulation."""
+    if isinstance(data, dict):
+        return {key: rounded(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [rounded(value) for value in data]
+    if isinstance(data, np.generic):
+        data = data.item()
+    if isinstance(data, float):
+        return float(f"{data:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(data) else None
+    return data
+
+
 def write_json(path: Path, data) -> Path:
-    return write_text(path, json.dumps(data, indent=2, sort_keys=False) + "\n")
+    text = json.dumps(rounded(data), indent=2, sort_keys=False, allow_nan=False)
+    return write_text(path, text + "\n")
+
+
+def csv_field(text: str) -> str:
+    """One CSV field, quoted as RFC 4180 asks when it holds a comma, quote or line break."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([text])
+    return buffer.getvalue()
 
 
 def write_runs(path: Path, runs: np.ndarray) -> Path:
@@ -73,7 +114,7 @@ def write_runs(path: Path, runs: np.ndarray) -> Path:
 def write_events(path: Path, events: np.ndarray, names: list[str]) -> Path:
     """``events.csv``: the event log, one row per event (municipality empty when it concerns
     the whole arrangement)."""
-    labels = np.array([*names, ""])  # member -1 picks the empty label
+    labels = np.array([csv_field(name) for name in names] + [""])  # member -1: empty
     event_names = np.array(EVENTS)
 
     def write(handle):
@@ -121,6 +162,7 @@ def manifest(scenario_dict: dict, scenario_hash: str, seed: int, engine: str, jo
     """What is needed to reproduce a run: versions, the resolved scenario, its hash, the seed
     and the command line."""
     return {
+        "generator": "samenwerkingsim",
         "versions": dependency_versions(),
         "platform": platform.platform(),
         "command_line": list(sys.argv if argv is None else argv),

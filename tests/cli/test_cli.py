@@ -103,7 +103,10 @@ def test_debug_flag_shows_the_traceback(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["run", "missing.toml"], "file not found"),
-    (["run", str(NOABERKRACHT), "--replications", "0"], "--replications must be at least 1"),
+    (["run", str(NOABERKRACHT), "--replications", "0"],
+     "--replications must be a whole number in [1, 10000000], found 0"),
+    (["run", str(NOABERKRACHT), "--replications", "100000000"], "found 100000000"),
+    (["run", str(NOABERKRACHT), "--out", ""], "--out is empty"),
     (["run", str(NOABERKRACHT), "--jobs", "0"], "--jobs must be at least 1"),
     (["run", str(NOABERKRACHT), "--set", "levers.culture_build_new=2"], "allowed range"),
     (["run", str(NOABERKRACHT), "--set", "run.horizon_years=0"], "run.horizon_years"),
@@ -160,7 +163,8 @@ def test_compare_keeps_a_scenario_given_twice_and_writes_a_manifest(tmp_path, ca
 def test_debug_is_accepted_after_the_command(tmp_path, capsys):
     scenario = tmp_path / "bad.toml"
     scenario.write_text(BAD_SCENARIO)
-    assert run_cli("validate", "--debug", str(scenario)) == 2
+    assert run_cli("run", str(scenario), "--debug", "--out", str(tmp_path / "out")) == 2
+    assert "Traceback" in capsys.readouterr().err
 
 
 def test_outputs_are_readable_by_others_as_the_umask_allows(tmp_path):
@@ -181,9 +185,128 @@ def test_an_output_path_that_is_a_file_is_refused_before_simulating(tmp_path, ca
     assert "is a file" in capsys.readouterr().err
 
 
-def test_info_lists_versions(capsys):
+def test_info_lists_the_installed_versions_of_the_package_and_mesa(capsys):
+    import re
+    from importlib.metadata import version
+
     assert run_cli("info") == 0
-    assert "mesa" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    for name in ("samenwerkingsim", "mesa", "numpy"):
+        shown = re.search(rf"^\s+{name}\s+(\S+)$", printed, re.MULTILINE)
+        assert shown is not None, f"info does not list {name}"
+        assert shown.group(1) == version(name)
+
+
+def test_version_flag_prints_the_package_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        run_cli("--version")
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"samenwerkingsim {version('samenwerkingsim')}"
+
+
+ODD_NAMES = """\
+schema_version = 1
+name = "odd_names"
+[case]
+start = "2010-01"
+[[case.members]]
+name = 'Reusel, De Mierden'
+population = 13000
+[[case.members]]
+name = 'Het "Dorp"'
+population = 20000
+[run]
+horizon_years = 10
+"""
+
+
+def test_member_names_with_commas_and_quotes_round_trip_through_csv_reader(tmp_path):
+    scenario = tmp_path / "odd.toml"
+    scenario.write_text(ODD_NAMES)
+    out = tmp_path / "out"
+    assert run_cli("run", str(scenario), "-n", "200", "--quiet", "--out", str(out)) == 0
+    with open(out / "events.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert all(len(row) == 4 for row in rows)
+    named = {row[3] for row in rows[1:]} - {""}
+    assert named == {"Reusel, De Mierden", 'Het "Dorp"'}
+
+
+def test_json_outputs_give_every_number_to_six_significant_digits(tmp_path):
+    out = tmp_path / "cmp"
+    assert run_cli("compare", str(NOABERKRACHT), str(SCENARIOS / "divergent_four.toml"),
+                   "-n", "70", "--quiet", "--out", str(out)) == 0
+
+    def floats(value):
+        if isinstance(value, dict):
+            return [x for v in value.values() for x in floats(v)]
+        if isinstance(value, list):
+            return [x for v in value for x in floats(v)]
+        return [value] if isinstance(value, float) else []
+
+    numbers = floats(json.loads((out / "comparison.json").read_text()))
+    assert numbers and all(float(f"{x:.6g}") == x for x in numbers)
+    summary = json.loads((out / "comparison.json").read_text())
+    assert all(float(f"{x:.6g}") == x for x in floats(summary["logrank_vs_first"]))
+
+
+def test_comparison_figure_carries_the_scenario_hashes_and_seed(tmp_path):
+    from PIL import Image
+
+    from samenwerkingsim.scenario import load_scenario, scenario_hash
+
+    out = tmp_path / "cmp"
+    assert run_cli("compare", str(NOABERKRACHT), str(SCENARIOS / "divergent_four.toml"),
+                   "-n", "10", "--seed", "5", "--quiet", "--out", str(out),
+                   "--set", "run.horizon_years=2") == 0
+    with Image.open(out / "comparison.png") as image:
+        description = image.text["Description"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    for entry in manifest["scenarios"].values():
+        assert entry["scenario_hash"] in description
+    assert "seed 5" in description
+    assert scenario_hash(load_scenario(NOABERKRACHT)) not in description  # the hash as run
+
+
+def test_compare_reports_every_invalid_file_and_runs_nothing(tmp_path, capsys):
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    first.write_text(BAD_SCENARIO)
+    second.write_text(BAD_SCENARIO.replace("has_comittees", "seperate_director"))
+    out = tmp_path / "cmp"
+    assert run_cli("compare", str(NOABERKRACHT), str(first), str(second), "--out",
+                   str(out)) == 2
+    err = capsys.readouterr().err
+    assert "first.toml" in err and "second.toml" in err
+    assert "did you mean 'separate_director'" in err
+    assert not out.exists()
+
+
+def test_a_timeline_change_after_the_horizon_is_run_with_a_warning(tmp_path, capsys):
+    out = tmp_path / "out"
+    late = SCENARIOS / "kempengemeenten_late_director.toml"
+    assert run_cli("run", str(late), "-n", "5", "--quiet", "--out", str(out),
+                   "--set", "run.horizon_years=5") == 0
+    err = capsys.readouterr().err
+    assert "warning:" in err and "levers.timeline[0].date" in err and "no effect" in err
+
+
+def test_an_invalid_set_value_is_blamed_on_set_not_on_the_file(tmp_path, capsys):
+    assert run_cli("run", str(NOABERKRACHT), "--out", str(tmp_path / "out"),
+                   "--set", "levers.culture_build_new=2") == 2
+    assert "(from --set levers.culture_build_new=2)" in capsys.readouterr().err
+
+
+def test_more_jobs_than_cores_run_as_many_workers_as_cores(tmp_path, capsys):
+    from samenwerkingsim.workers import usable_cores
+
+    out = tmp_path / "out"
+    assert run_cli("run", str(NOABERKRACHT), "-n", "30", "--jobs", "64", "--quiet",
+                   "--out", str(out), "--set", "run.horizon_years=2") == 0
+    cores = usable_cores()
+    assert f"more than the {cores} usable cores" in capsys.readouterr().err
+    assert json.loads((out / "manifest.json").read_text())["jobs"] <= cores
 
 
 def test_module_and_console_script_run_as_real_processes(tmp_path):
