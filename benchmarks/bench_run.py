@@ -27,9 +27,9 @@ HORIZON_YEARS = 40
 
 CHILD = """
 import dataclasses, json, resource, sys, time
-from samenwerkingsim.experiment import run_scenario
-from samenwerkingsim.params import RunSettings
-from samenwerkingsim.scenario import load_scenario
+from samenwerkingsim.experiments.runner import run_scenario
+from samenwerkingsim.model.params import RunSettings
+from samenwerkingsim.scenarios import load_scenario
 
 replications, repeats, engine, jobs = {replications}, {repeats}, {engine!r}, {jobs}
 scenario = load_scenario({scenario!r})

@@ -124,8 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.command_line = ["samenwerkingsim", *(sys.argv[1:] if argv is None else argv)]
-    from .outputs import OutputFolderError
-    from .scenario import ScenarioError
+    from .output.folders import OutputFolderError
+    from .scenarios import ScenarioError
 
     try:
         with stop_on_signals():
@@ -165,7 +165,7 @@ def _traceback_if(debug: bool) -> bool:
 
 def _load(path: Path, overrides: list[str]):
     """Read, override and validate a scenario; its warnings are printed, not raised."""
-    from .scenario import ScenarioWarning, apply_overrides, parse_scenario, read_scenario_data
+    from .scenarios import ScenarioWarning, apply_overrides, parse_scenario, read_scenario_data
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ScenarioWarning)
@@ -182,7 +182,7 @@ def _load(path: Path, overrides: list[str]):
 
 def _load_all(paths: list[Path], overrides: list[str]) -> list:
     """Every scenario, or one error that reports the problems of every invalid file."""
-    from .scenario import ScenarioError
+    from .scenarios import ScenarioError
 
     scenarios, errors = [], []
     for path in paths:
@@ -197,8 +197,8 @@ def _load_all(paths: list[Path], overrides: list[str]) -> list:
 
 def _check_run_options(args) -> None:
     """What the command line alone decides, checked before any file is read."""
-    from .params import RunSettings, field_specs
-    from .workers import usable_cores
+    from .experiments.workers import usable_cores
+    from .model.params import RunSettings, field_specs
 
     specs = field_specs(RunSettings)
     for option, name in (("--replications", "replications"), ("--seed", "seed")):
@@ -217,7 +217,7 @@ def _check_run_options(args) -> None:
 
 def _prepare_outputs(out: Path, replications: int):
     """Lock and check the output folder before any simulation (exit 2 if it is unusable)."""
-    from .outputs import OutputSet
+    from .output.folders import OutputSet
 
     # runs.csv alone takes some 50 bytes a replication; the figures about a megabyte
     return OutputSet.prepare(out, min_free_bytes=50 * replications + 2_000_000)
@@ -241,7 +241,7 @@ def _simulate(scenario, args, label: str):
     """Run with a progress bar on stderr that shows up only for runs of more than a second."""
     from tqdm import tqdm
 
-    from .experiment import run_scenario
+    from .experiments.runner import run_scenario
 
     total = args.replications or scenario.run.replications
     with tqdm(total=total, desc=label, unit="rep", delay=1.0, file=sys.stderr,
@@ -251,7 +251,7 @@ def _simulate(scenario, args, label: str):
 
 
 def command_run(args) -> int:
-    from .scenario import scenario_hash
+    from .scenarios import scenario_hash
 
     _check_run_options(args)
     scenario = _load(args.scenario, args.overrides)
@@ -264,9 +264,9 @@ def command_run(args) -> int:
     # the heavy modules only now: bad input is reported without waiting for them
     from . import __version__
     from .analysis import format_summary_table
-    from .io import write_run_outputs
+    from .output.files import write_run_outputs
     from .plotting import new_figure, plot_stability, plot_trajectories, save_figure
-    from .scenario import scenario_to_dict
+    from .scenarios import scenario_to_dict
 
     with _written_as_a_whole(outputs) as staging:
         started = time.perf_counter()
@@ -318,9 +318,9 @@ def command_compare(args) -> int:
     outputs = _prepare_outputs(out, total)
     from . import __version__
     from .analysis import compare, format_comparison_table
-    from .io import manifest, write_json
+    from .output.files import manifest, write_json
     from .plotting import new_figure, plot_comparison, save_figure
-    from .scenario import scenario_hash, scenario_to_dict
+    from .scenarios import scenario_hash, scenario_to_dict
 
     with _written_as_a_whole(outputs) as staging:
         runs, resolved, jobs = {}, {}, 1
@@ -368,7 +368,7 @@ def command_compare(args) -> int:
 
 
 def command_validate(args) -> int:
-    from .scenario import ScenarioError, scenario_hash
+    from .scenarios import ScenarioError, scenario_hash
 
     failures = 0
     for path in args.files:
@@ -383,8 +383,8 @@ def command_validate(args) -> int:
 
 
 def command_info(args) -> int:
-    from .io import dependency_versions
-    from .params import BEHAVIOUR_NAMES, LEVER_NAMES
+    from .model.params import BEHAVIOUR_NAMES, LEVER_NAMES
+    from .output.files import dependency_versions
 
     print("samenwerkingsim: agent-based simulation of ambtelijke fusies")
     for name, value in dependency_versions().items():

@@ -5,10 +5,10 @@ the file and the generator agree. Regenerate it with::
 
     python -m samenwerkingsim.docs > docs/parameters.md
 
-Units, ranges and descriptions come from :mod:`samenwerkingsim.params` (the ``spec`` metadata of
-each field). The few fields that carry no metadata there (names, dates, the agenda profile, the
-director's competence range, the fields of :class:`~samenwerkingsim.params.PopulationSample`)
-are described in this module instead.
+Units, ranges and descriptions come from :mod:`samenwerkingsim.model.params` (the ``spec``
+metadata of each field). The few fields that carry no metadata there (names, dates, the
+agenda profile, the director's competence range, the fields of
+:class:`~samenwerkingsim.model.params.PopulationSample`) are described in this module instead.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from .params import (
+from .model.params import (
     AGENDA_DIMENSIONS,
     ARRANGEMENTS,
     COST_KEYS,
@@ -28,7 +28,7 @@ from .params import (
     PopulationSample,
     RunSettings,
 )
-from .scenario import MAX_MEMBERS, MIN_MEMBERS, YEARS
+from .scenarios import MAX_MEMBERS, MIN_MEMBERS, YEARS
 
 __all__ = ["BEHAVIOUR_GROUPS", "parameter_reference_markdown"]
 
@@ -183,7 +183,7 @@ def _sample_table() -> str:
 def parameter_reference_markdown() -> str:
     """The parameter reference (``docs/parameters.md``) as Markdown.
 
-    One table per parameter class of :mod:`samenwerkingsim.params`, with each field's name,
+    One table per parameter class of :mod:`samenwerkingsim.model.params`, with each field's name,
     unit, allowed range, default and one line of documentation; the behavioural parameters are
     grouped by the process they belong to (:data:`BEHAVIOUR_GROUPS`).
     """

@@ -255,7 +255,7 @@ def test_json_outputs_give_every_number_to_six_significant_digits(tmp_path):
 def test_comparison_figure_carries_the_scenario_hashes_and_seed(tmp_path):
     from PIL import Image
 
-    from samenwerkingsim.scenario import load_scenario, scenario_hash
+    from samenwerkingsim.scenarios import load_scenario, scenario_hash
 
     out = tmp_path / "cmp"
     assert run_cli("compare", str(NOABERKRACHT), str(SCENARIOS / "divergent_four.toml"),
@@ -299,7 +299,7 @@ def test_an_invalid_set_value_is_blamed_on_set_not_on_the_file(tmp_path, capsys)
 
 
 def test_more_jobs_than_cores_run_as_many_workers_as_cores(tmp_path, capsys):
-    from samenwerkingsim.workers import usable_cores
+    from samenwerkingsim.experiments.workers import usable_cores
 
     out = tmp_path / "out"
     assert run_cli("run", str(NOABERKRACHT), "-n", "30", "--jobs", "64", "--quiet",

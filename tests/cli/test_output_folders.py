@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from samenwerkingsim import cli, io
+from samenwerkingsim import cli
 from samenwerkingsim.cli import main
-from samenwerkingsim.outputs import OutputFolderError, OutputSet, foreign_entries
+from samenwerkingsim.output import files as io
+from samenwerkingsim.output.folders import OutputFolderError, OutputSet, foreign_entries
 
 ROOT = Path(__file__).resolve().parents[2]
 NOABERKRACHT = ROOT / "scenarios" / "noaberkracht.toml"
@@ -31,7 +32,7 @@ QUICK = ["-n", "20", "--quiet", "--set", "run.horizon_years=3"]
 # a child that runs `samenwerkingsim run` and pauses inside the writing of the outputs
 SLOW_WRITER = textwrap.dedent("""
     import sys, time
-    import samenwerkingsim.io as io
+    import samenwerkingsim.output.files as io
     original = io.write_json
     def paused(path, data):
         written = original(path, data)

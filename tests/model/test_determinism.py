@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from samenwerkingsim.engine import Context, advance_month, initial_state
-from samenwerkingsim.experiment import run_scenario
-from samenwerkingsim.model import Director, Municipality, SharedServiceModel, Wethouder
-from samenwerkingsim.params import PORTFOLIOS
-from samenwerkingsim.rules import ABSENT
-from samenwerkingsim.scenario import load_scenario
-from samenwerkingsim.seeding import ReplicationStreams
+from samenwerkingsim.experiments.runner import run_scenario
+from samenwerkingsim.model.engine import Context, advance_month, initial_state
+from samenwerkingsim.model.mesa_model import Director, Municipality, SharedServiceModel, Wethouder
+from samenwerkingsim.model.params import PORTFOLIOS
+from samenwerkingsim.model.rules import ABSENT
+from samenwerkingsim.model.seeding import ReplicationStreams
+from samenwerkingsim.scenarios import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIO_FILES = sorted(SCENARIOS.glob("*.toml"))

@@ -1,7 +1,7 @@
 """Invariants of the state that must hold after every month, for every shipped scenario.
 
 Each scenario runs through the engine month by month, exactly as
-:func:`samenwerkingsim.ensemble.simulate_chunk` does, and the whole state is checked after
+:func:`samenwerkingsim.model.ensemble.simulate_chunk` does, and the whole state is checked after
 every month: ranges, no NaN, valid and consistent membership, and an event log that agrees
 with it. The runs go on to the horizon even after every replication ended, so that anything
 happening after an ending is caught.
@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from samenwerkingsim import rules
-from samenwerkingsim.engine import EVENT_CODE, EVENTS, Context, advance_month, initial_state
-from samenwerkingsim.params import GovernanceChange
-from samenwerkingsim.rules import (
+from samenwerkingsim.model.engine import EVENT_CODE, EVENTS, Context, advance_month, initial_state
+from samenwerkingsim.model import rules
+from samenwerkingsim.model.params import GovernanceChange
+from samenwerkingsim.model.rules import (
     ABSENT,
     DISSOLUTION,
     LEAVING,
@@ -27,8 +27,8 @@ from samenwerkingsim.rules import (
     MERGER,
     RUNNING,
 )
-from samenwerkingsim.scenario import load_scenario
-from samenwerkingsim.seeding import ReplicationStreams
+from samenwerkingsim.model.seeding import ReplicationStreams
+from samenwerkingsim.scenarios import load_scenario
 
 SCENARIO_FILES = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 REPLICATIONS = 30

@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from samenwerkingsim.experiment import run_scenario
-from samenwerkingsim.params import RunSettings
-from samenwerkingsim.scenario import load_scenario
+from samenwerkingsim.experiments.runner import run_scenario
+from samenwerkingsim.model.params import RunSettings
+from samenwerkingsim.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = Path(__file__).with_name("baseline.json")

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 from samenwerkingsim.analysis import stability_curves
-from samenwerkingsim.engine import EVENT_CODE, Context, advance_month, initial_state
-from samenwerkingsim.experiment import run_scenario
-from samenwerkingsim.rules import DISSOLUTION, sigmoid
-from samenwerkingsim.scenario import load_scenario
-from samenwerkingsim.seeding import ReplicationStreams
+from samenwerkingsim.experiments.runner import run_scenario
+from samenwerkingsim.model.engine import EVENT_CODE, Context, advance_month, initial_state
+from samenwerkingsim.model.rules import DISSOLUTION, sigmoid
+from samenwerkingsim.model.seeding import ReplicationStreams
+from samenwerkingsim.scenarios import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 Z = 4.0  # standard errors allowed

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from samenwerkingsim.docs import parameter_reference_markdown
-from samenwerkingsim.params import Behaviour, Levers
+from samenwerkingsim.model.params import Behaviour, Levers
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 

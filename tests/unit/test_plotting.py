@@ -119,7 +119,7 @@ def test_save_figure_cleans_up_when_writing_fails(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("samenwerkingsim.plotting.os.replace", fail)
+    monkeypatch.setattr("samenwerkingsim.plotting.curves.os.replace", fail)
     with pytest.raises(OSError, match="disk full"):
         save_figure(fig, tmp_path / "figure.png", {})
     assert list(tmp_path.iterdir()) == []

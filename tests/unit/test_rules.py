@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from samenwerkingsim import rules
-from samenwerkingsim.params import Behaviour
-from samenwerkingsim.rules import (
+from samenwerkingsim.model import rules
+from samenwerkingsim.model.params import Behaviour
+from samenwerkingsim.model.rules import (
     MAX_MEETINGS_PER_MONTH,
     all_axis,
     any_axis,

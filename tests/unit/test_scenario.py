@@ -12,8 +12,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from samenwerkingsim.engine import sample_arrangements
-from samenwerkingsim.params import (
+from samenwerkingsim.model.engine import sample_arrangements
+from samenwerkingsim.model.params import (
     AGENDA_DIMENSIONS,
     Behaviour,
     Case,
@@ -25,7 +25,7 @@ from samenwerkingsim.params import (
     check_fields,
     field_specs,
 )
-from samenwerkingsim.scenario import (
+from samenwerkingsim.scenarios import (
     MAX_MEMBERS,
     MAX_NAME_LENGTH,
     ScenarioError,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from samenwerkingsim.io import read_targets
-from samenwerkingsim.params import PopulationSample
-from samenwerkingsim.scenario import load_scenario, scenario_to_dict
+from samenwerkingsim.model.params import PopulationSample
+from samenwerkingsim.output.files import read_targets
+from samenwerkingsim.scenarios import load_scenario, scenario_to_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"

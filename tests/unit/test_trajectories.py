@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from samenwerkingsim.ensemble import (
+from samenwerkingsim.model.ensemble import (
     METRIC_BINS,
     METRICS,
     VALUE_BINS,

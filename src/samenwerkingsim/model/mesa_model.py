@@ -7,7 +7,7 @@ replication stream in the same blocks, it reproduces the ensemble engine exactly
 
 Example
 -------
->>> from samenwerkingsim.scenario import load_scenario
+>>> from samenwerkingsim.scenarios import load_scenario
 >>> model = SharedServiceModel(load_scenario("scenarios/noaberkracht.toml"), seed=1)
 >>> model.run_until_end()
 >>> [m.name for m in model.municipalities]

@@ -4,7 +4,7 @@ Every array has a leading replication axis ``R``; member arrays are ``(R, M)``, 
 arrays ``(R, P, M)`` (one wethouder per portfolio), pair arrays ``(R, K)`` or ``(R, P, K)``
 over the ``K = M(M-1)/2`` pairs of member slots. Members that are absent (padding) or have
 left are masked, never special-cased. Random numbers come in as uniforms in [0, 1) from the
-replication's own stream (see :mod:`samenwerkingsim.seeding`); the rules turn them into
+replication's own stream (see :mod:`samenwerkingsim.model.seeding`); the rules turn them into
 events, so the same uniforms always give the same history.
 
 The rules follow DESIGN.md section 3; docs/ODD.md describes them in prose and cites the

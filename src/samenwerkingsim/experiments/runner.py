@@ -15,9 +15,9 @@ from functools import cached_property
 
 import numpy as np
 
-from .analysis import StabilityCurves, stability_curves
-from .engine import OUTCOME_NAMES
-from .ensemble import (
+from ..analysis import StabilityCurves, stability_curves
+from ..model.engine import OUTCOME_NAMES
+from ..model.ensemble import (
     EVENT_DTYPE,
     RUN_DTYPE,
     ChunkResult,
@@ -26,7 +26,7 @@ from .ensemble import (
     run_rows,
     simulate_chunk,
 )
-from .params import Scenario
+from ..model.params import Scenario
 from .workers import usable_cores, worker_pool
 
 ENGINES = ("ensemble", "mesa")
@@ -38,7 +38,9 @@ DEFAULT_CHUNK_SIZE = {"ensemble": 2000, "mesa": 20}
 def simulate_chunk_mesa(scenario: Scenario, seed: int, point: int, replications,
                         horizon_months: int) -> ChunkResult:
     """Run the replications one by one through the Mesa model."""
-    from .model import SharedServiceModel  # Mesa is only imported when this engine is used
+    from ..model.mesa_model import (
+        SharedServiceModel,  # Mesa is only imported when this engine is used
+    )
 
     runs, events = [], []
     trajectories = Trajectories(horizon_months)

@@ -4,8 +4,8 @@
 axis. :func:`initial_state` builds it from a scenario and the setup uniforms;
 :func:`advance_month` runs one month in order (earlier decisions take effect, the governance
 timeline, then the six processes of DESIGN.md section 3), calling the rules in
-:mod:`samenwerkingsim.rules`. The Mesa model runs this for one replication, the ensemble engine
-for many at once: the same code, so the same history.
+:mod:`samenwerkingsim.model.rules`. The Mesa model runs this for one replication, the
+ensemble engine for many at once: the same code, so the same history.
 """
 
 from __future__ import annotations

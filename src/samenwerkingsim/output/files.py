@@ -2,7 +2,7 @@
 
 Each file is written to a temporary name in the same folder and then renamed, so a reader
 never sees half a file. The command line writes them into a staging folder that replaces the
-output folder as a whole (:mod:`samenwerkingsim.outputs`).
+output folder as a whole (:mod:`samenwerkingsim.output.folders`).
 
 CSV files follow RFC 4180 (fields with commas, quotes or line breaks are quoted); JSON files
 give every number to six significant digits, and null where a number is undefined.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine import EVENTS, OUTCOME_NAMES
+from ..model.engine import EVENTS, OUTCOME_NAMES
 
 DEPENDENCIES = ("samenwerkingsim", "mesa", "numpy", "scipy", "matplotlib", "tqdm")
 
@@ -178,7 +178,7 @@ def manifest(scenario_dict: dict, scenario_hash: str, seed: int, engine: str, jo
 def write_run_outputs(out: Path, result, curves, scenario_dict: dict, scenario_hash: str,
                       jobs: int, source: str | None, argv: list[str] | None = None) -> list[Path]:
     """Write every output of a run into ``out``; figures are added by the caller."""
-    from . import __version__
+    from .. import __version__
 
     scenario = result.scenario
     summary = {"scenario": scenario.name, "version": __version__, **curves.to_summary()}

@@ -1,0 +1,1 @@
+"""What samenwerkingsim writes: files (:mod:`.files`) and whole output folders (:mod:`.folders`)."""
