@@ -21,7 +21,7 @@ import traceback
 import warnings
 from pathlib import Path
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_POINTS_FAILED = 0, 1, 2, 3
 # the shell's convention for a process ended by a signal: 128 + the signal's number
 EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -106,9 +106,33 @@ def build_parser() -> argparse.ArgumentParser:
                          help="output folder (default: results/compare)")
     add_run_options(compare, many=True)
 
-    validate = commands.add_parser("validate", help="check scenario files without running them",
-                                   parents=[debug])
-    validate.add_argument("files", type=Path, nargs="+", help="scenario files (TOML)")
+    validate = commands.add_parser("validate", help="check scenario and experiment files "
+                                                    "without running them", parents=[debug])
+    validate.add_argument("files", type=Path, nargs="+",
+                          help="scenario or experiment files (TOML)")
+
+    def add_experiment_options(p):
+        p.add_argument("experiment", type=Path, help="experiment file (TOML)")
+        p.add_argument("--out", "-o", metavar="DIR",
+                       help="folder of the store and outputs (default: results/<file name>)")
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--jobs", "-j", type=int, default=1, metavar="J",
+                           help="local worker processes (default 1)")
+        where.add_argument("--cluster", metavar="local:N",
+                           help="start a Dask LocalCluster of N workers on 127.0.0.1")
+        where.add_argument("--scheduler", metavar="ADDRESS",
+                           help="use a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+        p.add_argument("--restart", action="store_true",
+                       help="delete the store of finished work and start over")
+        p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+    sweep = commands.add_parser("sweep", help="run every point of an experiment (resumable)",
+                                parents=[debug])
+    add_experiment_options(sweep)
+    sensitivity = commands.add_parser(
+        "sensitivity", help="Morris or Sobol sensitivity analysis of an experiment (runs or "
+                            "resumes its sweep first)", parents=[debug])
+    add_experiment_options(sensitivity)
 
     commands.add_parser("info", help="versions, engines and the machine", parents=[debug])
     return parser
@@ -119,18 +143,20 @@ def main(argv: list[str] | None = None) -> int:
 
     Exit codes: 0 done; 1 an unexpected failure (or a write that failed, such as a full disk);
     2 bad input, found before any simulation (including an output folder another run is
-    writing); 130 and 143 stopped by Ctrl-C or SIGTERM.
+    writing); 3 an experiment finished but some of its points failed (see failures.csv);
+    130 and 143 stopped by Ctrl-C or SIGTERM.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     args.command_line = ["samenwerkingsim", *(sys.argv[1:] if argv is None else argv)]
+    from .experiments.executors import ClusterUnavailable
     from .output.folders import OutputFolderError
     from .scenarios import ScenarioError
 
     try:
         with stop_on_signals():
             return COMMANDS[args.command](args)
-    except (ScenarioError, UsageError, OutputFolderError) as error:
+    except (ScenarioError, UsageError, OutputFolderError, ClusterUnavailable) as error:
         _traceback_if(args.debug)
         print(f"samenwerkingsim: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -373,6 +399,14 @@ def command_validate(args) -> int:
     failures = 0
     for path in args.files:
         try:
+            if _is_experiment_file(path):
+                from .experiments.spec import load_experiment
+
+                experiment = load_experiment(path)
+                print(f"ok       {path}  (experiment {experiment.name}: {experiment.n_points} "
+                      f"points x {experiment.replications} replications, fingerprint "
+                      f"{experiment.digest()})")
+                continue
             scenario = _load(path, [])
         except ScenarioError as error:
             failures += 1
@@ -380,6 +414,104 @@ def command_validate(args) -> int:
         else:
             print(f"ok       {path}  ({scenario.name}, hash {scenario_hash(scenario)})")
     return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _is_experiment_file(path: Path) -> bool:
+    """An experiment file has [[factors]]; anything else is read as a scenario."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            return "factors" in tomllib.load(handle)
+    except (OSError, ValueError, RecursionError):
+        return False  # the scenario loader reports why it cannot be read
+
+
+def _sweep(args, design_kinds: tuple[str, ...] | None = None):
+    """Load the experiment, check the options, run or resume its sweep with a progress bar."""
+    from .experiments.executors import executor_for
+    from .experiments.spec import load_experiment
+    from .experiments.sweep import run_sweep
+    from .experiments.workers import usable_cores
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, found {args.jobs}")
+    if args.jobs > usable_cores():
+        print(f"samenwerkingsim: note: --jobs {args.jobs} is more than the {usable_cores()} "
+              f"usable cores; running {usable_cores()} workers", file=sys.stderr)
+    if args.cluster is not None:
+        executor_for(cluster=args.cluster, check_only=True)
+    experiment = load_experiment(args.experiment)
+    if design_kinds is not None and experiment.design.kind not in design_kinds:
+        raise UsageError(f"{args.experiment}: a sensitivity analysis needs a "
+                         f"{' or '.join(design_kinds)} design, found design.kind = "
+                         f"{experiment.design.kind!r}")
+    out = args.out if args.out is not None else str(Path("results") / args.experiment.stem)
+    from tqdm import tqdm
+
+    from .output.experiments import write_sweep_outputs
+
+    with tqdm(total=experiment.total_replications, desc=experiment.name, unit="rep",
+              delay=1.0, file=sys.stderr, disable=args.quiet or None, leave=False) as bar:
+        def progress(replications, points_done):
+            bar.update(replications)
+            bar.set_postfix_str(f"points {points_done}/{experiment.n_points}", refresh=False)
+
+        result = run_sweep(
+            experiment, out, restart=args.restart, progress=progress,
+            executor_factory=lambda: executor_for(args.jobs, args.cluster, args.scheduler),
+            write_outputs=lambda r: write_sweep_outputs(r, args.command_line))
+    return result, out
+
+
+def _sweep_report(result, out) -> str:
+    from .output.experiments import format_cell
+
+    experiment = result.experiment
+    keys = [f.key for f in experiment.factors]
+    shown = ["point", *keys, "s_10y", "s_10y_low", "s_10y_high", "dissolution_10y",
+             "merger_10y", "status"]
+    rows = result.records()
+    lines = [f"{experiment.name}: {experiment.n_points} points x {experiment.replications} "
+             f"replications ({result.replications_run} simulated now on {result.executor}, "
+             f"{result.seconds:.1f} s)"]
+    widths = [max(len(c), 10) for c in shown]
+    lines.append("  ".join(c.rjust(w) for c, w in zip(shown, widths, strict=True)))
+    for row in rows[:25]:
+        lines.append("  ".join(format_cell(row.get(c)).rjust(w)
+                               for c, w in zip(shown, widths, strict=True)))
+    if len(rows) > 25:
+        lines.append(f"... {len(rows) - 25} more points in {out}/points.csv")
+    if result.failures:
+        points = sorted({f["point"] for f in result.failures})
+        lines.append(f"{len(points)} point(s) failed: {points[:10]}; tracebacks in "
+                     f"{out}/failures.csv; rerun the same command to retry them")
+    return "\n".join(lines)
+
+
+def command_sweep(args) -> int:
+    result, out = _sweep(args)
+    print(_sweep_report(result, out))
+    print(f"\nwrote points.csv, figures and manifest.json to {out}/ (store: "
+          f"{out}/store.sqlite)")
+    return EXIT_POINTS_FAILED if result.failures else EXIT_OK
+
+
+def command_sensitivity(args) -> int:
+    from .experiments.sensitivity import analyse
+    from .output.sensitivity import write_sensitivity_outputs
+
+    result, out = _sweep(args, design_kinds=("morris", "sobol"))
+    if result.failures:
+        print(_sweep_report(result, out))
+        print("samenwerkingsim: the sensitivity analysis needs every point; rerun the same "
+              "command to retry the failed ones", file=sys.stderr)
+        return EXIT_POINTS_FAILED
+    analysis = analyse(result)
+    written = write_sensitivity_outputs(analysis, result.folder)
+    print(analysis.summary_text())
+    print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
+    return EXIT_OK
 
 
 def command_info(args) -> int:
@@ -397,7 +529,7 @@ def command_info(args) -> int:
 
 
 COMMANDS = {"run": command_run, "compare": command_compare, "validate": command_validate,
-            "info": command_info}
+            "sweep": command_sweep, "sensitivity": command_sensitivity, "info": command_info}
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from samenwerkingsim.model.engine import EVENT_CODE, EVENTS, Context, advance_month, initial_state
 from samenwerkingsim.model import rules
+from samenwerkingsim.model.engine import EVENT_CODE, EVENTS, Context, advance_month, initial_state
 from samenwerkingsim.model.params import GovernanceChange
 from samenwerkingsim.model.rules import (
     ABSENT,

@@ -87,6 +87,19 @@ class RunResult:
         return stability_curves(self.runs["end_month"], self.outcomes,
                                 self.scenario.run.horizon_months)
 
+    def records(self) -> list[dict]:
+        """One dict per replication: when and how it ended, and its member exits."""
+        outcomes = self.outcomes
+        names = [n for n in self.runs.dtype.names if n != "outcome"]
+        return [{**{n: self.runs[n][i].item() for n in names}, "outcome": str(outcomes[i])}
+                for i in range(len(self.runs))]
+
+    def plot(self, ax=None):
+        """The stability curve with its band and the cumulative incidences; returns the Axes."""
+        from ..plotting import plot_stability
+
+        return plot_stability(self.curves(), ax=ax, label=self.scenario.name)
+
 
 def balanced_chunk_size(n: int, jobs: int, largest: int) -> int:
     """A chunk size of at most ``largest`` that gives every worker the same number of chunks,

@@ -129,6 +129,7 @@ class State:
     pending_end_month: np.ndarray     # (R,)
     n_member_exits: np.ndarray        # (R,) exits that took effect
     events: list = field(default_factory=list)
+    record_events: bool = True        # False: keep no event log (sweeps that do not need it)
 
     @property
     def n_replications(self) -> int:
@@ -152,7 +153,7 @@ class State:
 
     def record(self, name: str, where: np.ndarray) -> None:
         """Log an event for each True in ``where``, ``(R,)`` or ``(R, M)``."""
-        if not where.any():
+        if not self.record_events or not where.any():
             return
         if where.ndim == 1:
             replications, members = np.nonzero(where)[0], None

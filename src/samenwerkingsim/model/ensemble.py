@@ -169,16 +169,18 @@ class Trajectories:
     sums : ndarray of int64, shape (metrics, months)
         Sums of the observations in fixed point (units of ``1 / FIXED_POINT``).
     histograms : dict of str to ndarray of int32, shape (months, n_bins)
-        Counts per month on the fixed bins :data:`METRIC_BINS` of each metric.
+        Counts per month on the fixed bins :data:`METRIC_BINS` of each metric; empty when
+        made with ``histograms=False`` (means only, as sweeps keep them).
     """
 
-    def __init__(self, horizon_months: int):
+    def __init__(self, horizon_months: int, histograms: bool = True):
         self.horizon_months = horizon_months
         self.standing = np.zeros(horizon_months, dtype=np.int64)
         self.sums = np.zeros((len(METRICS), horizon_months), dtype=np.int64)
         # int32: a bin counts at most the number of replications (at most 10 million)
         self.histograms = {metric: np.zeros((horizon_months, METRIC_BINS[metric].n_bins),
-                                            dtype=np.int32) for metric in METRICS}
+                                            dtype=np.int32)
+                           for metric in METRICS} if histograms else {}
 
     def add(self, values: np.ndarray) -> None:
         """Add observations ``(metrics, months, replications)``, NaN where not standing."""
@@ -190,15 +192,16 @@ class Trajectories:
             # integers below 2**53 add exactly in float64, so the cast back loses nothing
             self.sums[k] += np.bincount(months[standing], weights=np.rint(x * FIXED_POINT),
                                         minlength=self.horizon_months).astype(np.int64)
-            bins = METRIC_BINS[metric]
-            flat = np.bincount(months[standing] * bins.n_bins + bins.index(x),
-                               minlength=self.horizon_months * bins.n_bins)
-            self.histograms[metric] += flat.reshape(self.horizon_months, bins.n_bins)
+            if metric in self.histograms:
+                bins = METRIC_BINS[metric]
+                flat = np.bincount(months[standing] * bins.n_bins + bins.index(x),
+                                   minlength=self.horizon_months * bins.n_bins)
+                self.histograms[metric] += flat.reshape(self.horizon_months, bins.n_bins)
 
     def merge(self, other: Trajectories) -> None:
         self.standing += other.standing
         self.sums += other.sums
-        for metric in METRICS:
+        for metric in self.histograms:
             self.histograms[metric] += other.histograms[metric]
 
     def table(self) -> dict[str, np.ndarray]:
@@ -210,7 +213,8 @@ class Trajectories:
                     self.standing > 0, self.sums[k] / FIXED_POINT / self.standing, np.nan)
                 for q in QUANTILES:
                     out[f"{metric}_q{round(q * 100):02d}"] = histogram_quantile(
-                        self.histograms[metric], q, METRIC_BINS[metric])
+                        self.histograms[metric], q, METRIC_BINS[metric]
+                    ) if metric in self.histograms else np.full(self.horizon_months, np.nan)
         return out
 
 
@@ -295,16 +299,20 @@ def event_rows(state: State, replications) -> np.ndarray:
 
 
 def simulate_chunk(scenario: Scenario, seed: int, point: int, replications,
-                   horizon_months: int) -> ChunkResult:
+                   horizon_months: int, *, events: bool = True,
+                   histograms: bool = True) -> ChunkResult:
     """Run the replications ``replications`` of parameter point ``point`` together.
 
     Every replication reads its own stream in fixed-shape blocks, so the history of replication
     r does not depend on which others run beside it. Replications that have ended are set
-    aside every year, so the rest run on smaller arrays.
+    aside every year, so the rest run on smaller arrays. ``events=False`` keeps no event log
+    and ``histograms=False`` only the means of the trajectories (what a sweep keeps); neither
+    changes the history.
     """
     replications = np.asarray(replications, dtype=np.int64)
     streams = ReplicationStreams(seed, point, replications.tolist(), scenario.max_members)
     state = initial_state(scenario, streams.setup())
+    state.record_events = events
     ctx = Context.for_scenario(scenario)
     observed = np.full((len(METRICS), horizon_months, len(replications)), np.nan)
     position = np.arange(len(replications))  # column in ``observed`` of each running row
@@ -330,7 +338,7 @@ def simulate_chunk(scenario: Scenario, seed: int, point: int, replications,
             observed[k, t, position] = np.where(standing, values, np.nan)
     runs.append(run_rows(state, replications[position], horizon_months))
     events.append(event_rows(state, replications[position]))
-    trajectories = Trajectories(horizon_months)
+    trajectories = Trajectories(horizon_months, histograms=histograms)
     trajectories.add(observed)
     runs = np.concatenate(runs)
     events = np.concatenate(events)

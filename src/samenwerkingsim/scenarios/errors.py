@@ -32,6 +32,8 @@ class ScenarioError(ValueError):
         Every problem, in the order of the file.
     """
 
+    what = "scenario"  # the kind of file, named in the report
+
     def __init__(self, source: str, problems: Iterable[Problem]):
         self.source = source
         self.problems = [Problem(*p) for p in problems]
@@ -39,7 +41,7 @@ class ScenarioError(ValueError):
 
     def _report(self) -> str:
         n = len(self.problems)
-        lines = [f"{n} problem{'s' if n != 1 else ''} in scenario {self.source}:"]
+        lines = [f"{n} problem{'s' if n != 1 else ''} in {self.what} {self.source}:"]
         for key, message in self.problems:
             where = f"{self.source}: {key}" if key else self.source
             lines.append(f"  {where}: {message}")

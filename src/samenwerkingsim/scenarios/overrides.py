@@ -109,6 +109,40 @@ def _set_path(root: dict, dotted: str, value: Any) -> str | None:
     return None
 
 
+def set_values(data: Mapping, values: Mapping[str, Any], *, source: str) -> dict:
+    """A copy of the raw scenario tables with Python values set at dotted keys (the factors of
+    an experiment point), exactly as ``--set key=value`` would set them.
+
+    Raises
+    ------
+    ScenarioError
+        When a key cannot be set; its source is ``source``.
+    """
+    result = copy.deepcopy(dict(data))
+    problems = Collector()
+    for key, value in values.items():
+        message = _set_path(result, key, copy.deepcopy(value))
+        if message:
+            problems.add(key, message)
+    if problems:
+        raise ScenarioError(source, problems.items)
+    return result
+
+
+def value_at(data: Mapping, dotted: str) -> Any:
+    """The value at a dotted key of (resolved) scenario tables; KeyError if there is none."""
+    steps = _split_key(dotted)
+    if not steps:
+        raise KeyError(dotted)
+    node: Any = data
+    for step in steps:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            raise KeyError(dotted) from None
+    return node
+
+
 def apply_overrides(data: Mapping, sets: Iterable[str], *, source: str | None = None) -> dict:
     """A copy of the raw scenario tables with ``key=value`` overrides applied (``--set``).
 

@@ -139,6 +139,11 @@ def read_scenario_data(path: str | os.PathLike) -> dict:
     ScenarioError
         When the file is missing or unreadable, or is not valid TOML (with line and column).
     """
+    return read_toml_file(path, ScenarioError)
+
+
+def read_toml_file(path: str | os.PathLike, error: type[ScenarioError]) -> dict:
+    """The tables of a TOML file, or ``error`` naming the file and why it cannot be read."""
     source = str(path)
     try:
         with open(path, "rb") as fp:
@@ -146,7 +151,7 @@ def read_scenario_data(path: str | os.PathLike) -> dict:
     except FileNotFoundError:
         message = "file not found"
     except IsADirectoryError:
-        message = "is a directory, expected a scenario file (.toml)"
+        message = f"is a directory, expected a {error.what} file (.toml)"
     except tomllib.TOMLDecodeError as err:
         message = f"malformed TOML: {err}"
     except UnicodeDecodeError as err:
@@ -157,7 +162,7 @@ def read_scenario_data(path: str | os.PathLike) -> dict:
         message = "arrays or tables are nested too deeply to read"
     except OSError as err:
         message = f"cannot read the file: {err.strerror or err}"
-    raise ScenarioError(source, [Problem("", message)])
+    raise error(source, [Problem("", message)])
 
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
