@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
                        dest="overrides", help="override a scenario value, e.g. "
                        "levers.has_committees=true (repeatable)" +
                        (", applied to every scenario" if many else ""))
+        p.add_argument("--posterior", type=int, nargs="?", const=100, metavar="N",
+                       help="run N draws (default 100) from the calibration's posterior, each "
+                            "with the replications: bands include parameter uncertainty")
         p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     run = commands.add_parser("run", help="run one scenario and write its outputs",
@@ -133,8 +136,23 @@ def build_parser() -> argparse.ArgumentParser:
         "sensitivity", help="Morris or Sobol sensitivity analysis of an experiment (runs or "
                             "resumes its sweep first)", parents=[debug])
     add_experiment_options(sensitivity)
+    calibrate = commands.add_parser(
+        "calibrate", help="estimate the behavioural parameters against the targets (screening, "
+                          "history matching, ABC; resumable)", parents=[debug])
+    add_experiment_options(calibrate)
+    calibrate.set_defaults(file_kind="calibration")
 
     commands.add_parser("info", help="versions, engines and the machine", parents=[debug])
+
+    explore = commands.add_parser(
+        "explore", parents=[debug],
+        help="change a scenario's governance in the browser and watch it run (needs the "
+             "explore extra)")
+    explore.add_argument("scenario", type=Path, help="scenario file (TOML)")
+    explore.add_argument("--port", type=int, default=8765, metavar="P",
+                         help="port on 127.0.0.1 (default 8765; 0 for any free port)")
+    explore.add_argument("--jobs", "-j", type=int, default=1, metavar="J",
+                         help="worker processes of the Monte Carlo panel (default 1)")
     return parser
 
 
@@ -287,6 +305,8 @@ def command_run(args) -> int:
         suffix = f"-{scenario_hash(scenario)[:8]}" if args.overrides else ""
         out = Path("results") / f"{args.scenario.stem}{suffix}"
     outputs = _prepare_outputs(out, args.replications or scenario.run.replications)
+    if args.posterior is not None:
+        return _run_posterior(args, scenario, outputs, out)
     # the heavy modules only now: bad input is reported without waiting for them
     from . import __version__
     from .analysis import format_summary_table
@@ -323,6 +343,137 @@ def command_run(args) -> int:
     return EXIT_OK
 
 
+def _posterior_curves(args, scenarios: list, label: str) -> list:
+    """The posterior draws and, per scenario, the curves of every draw (the same draws and
+    replication streams for every scenario)."""
+    from tqdm import tqdm
+
+    from .calibration.posterior import (
+        load_posterior,
+        posterior_draws,
+        posterior_scenarios,
+        simulate_draws,
+        summarise_draws,
+    )
+
+    if args.posterior < 2:
+        raise UsageError(f"--posterior needs at least 2 draws, found {args.posterior}")
+    try:
+        posterior = load_posterior()
+    except FileNotFoundError as error:
+        raise UsageError(f"this installation carries no posterior ({error}); run "
+                         "samenwerkingsim calibrate first") from None
+    seed = args.seed if args.seed is not None else scenarios[0].run.seed
+    draws = posterior_draws(posterior, args.posterior, seed)
+    per_scenario = []
+    for scenario in scenarios:
+        n = args.replications or scenario.run.replications
+        with tqdm(total=n * len(draws), desc=f"{label}: {scenario.name} x {len(draws)} draws",
+                  unit="rep", delay=1.0, file=sys.stderr, disable=args.quiet or None,
+                  leave=False) as bar:
+            curves = simulate_draws(posterior_scenarios(scenario, draws), n, seed,
+                                    jobs=args.jobs, progress=bar.update)
+        per_scenario.append(summarise_draws(curves))
+    return draws, per_scenario
+
+
+def _run_posterior(args, scenario, outputs, out) -> int:
+    from . import __version__
+    from .output.experiments import write_table_csv
+    from .output.files import manifest, write_json
+    from .plotting import new_figure, save_figure
+    from .plotting.curves import plot_posterior_stability
+    from .scenarios import scenario_hash, scenario_to_dict
+
+    with _written_as_a_whole(outputs) as staging:
+        draws, (curves,) = _posterior_curves(args, [scenario], scenario.name)
+        summary = {"scenario": scenario.name, "version": __version__,
+                   "replications_per_draw": args.replications or scenario.run.replications,
+                   "posterior": curves.to_summary()}
+        write_json(staging / "summary.json", summary)
+        years = [y for y in (5, 10, 15, 20) if 12 * y <= scenario.run.horizon_months]
+        table = {"draw": list(range(len(draws)))}
+        for name in curves.quantities:
+            for y in years:
+                table[f"{name}_{y}y"] = curves.at(name, y)
+        for parameter in draws[0]:
+            table[parameter] = [d[parameter] for d in draws]
+        write_table_csv(staging / "posterior_draws.csv", table)
+        write_json(staging / "manifest.json", manifest(
+            scenario_to_dict(scenario), scenario_hash(scenario), args.seed or scenario.run.seed,
+            args.engine, args.jobs, str(args.scenario), args.command_line))
+        fig, ax = new_figure(figsize=(7, 4.5))
+        plot_posterior_stability(curves, ax=ax, label=scenario.name)
+        save_figure(fig, staging / "stability.png", {
+            "Software": f"samenwerkingsim {__version__}",
+            "Description": f"{scenario.name}; scenario hash {scenario_hash(scenario)}; "
+                           f"{len(draws)} posterior draws"})
+    print(_posterior_table(scenario.name, curves, years))
+    print(f"\nwrote summary.json, posterior_draws.csv, stability.png and manifest.json to "
+          f"{out}/")
+    return EXIT_OK
+
+
+def _posterior_table(name: str, curves, years) -> str:
+    import numpy as np
+
+    lines = [f"{name}: {curves.draws} posterior draws; median [95% band over the draws: "
+             "parameter uncertainty and Monte Carlo noise]",
+             "  years   still standing            intact                    merged"]
+    for y in years:
+        cells = []
+        for quantity in ("survival", "intact", "merger"):
+            low, mid, high = np.percentile(curves.at(quantity, y), [2.5, 50, 97.5])
+            cells.append(f"{mid:.3f} [{low:.3f}, {high:.3f}]")
+        lines.append(f"  {y:5d}   " + "    ".join(cells))
+    return "\n".join(lines)
+
+
+def _compare_posterior(args, scenarios, names, outputs, out) -> int:
+    """Each design under the same posterior draws: bands, and the probability that it beats
+    the first."""
+    from . import __version__
+    from .calibration.posterior import probability_better
+    from .output.files import write_json
+    from .plotting import new_figure, save_figure
+    from .plotting.curves import plot_posterior_stability
+    from .scenarios import scenario_hash
+
+    horizon = min(s.run.horizon_months for s in scenarios)
+    with _written_as_a_whole(outputs) as staging:
+        draws, per_scenario = _posterior_curves(args, scenarios, "compare")
+        years = min(10, horizon // 12)
+        reference = per_scenario[0]
+        better = {n: {"still_standing": probability_better(reference, c, "survival", years),
+                      "intact": probability_better(reference, c, "intact", years)}
+                  for n, c in zip(names[1:], per_scenario[1:], strict=True)}
+        result = {"horizon_years": horizon / 12, "draws": len(draws),
+                  "band": "2.5%, 50% and 97.5% over the posterior draws",
+                  "scenarios": {n: c.to_summary() for n, c in zip(names, per_scenario,
+                                                                  strict=True)},
+                  f"probability_better_than_first_at_{years}y": better}
+        write_json(staging / "comparison.json", result)
+        fig, ax = new_figure(figsize=(8, 5))
+        for name, curves in zip(names, per_scenario, strict=True):
+            plot_posterior_stability(curves, ax=ax, label=name, incidences=False)
+        ax.set_title(f"Stability under {len(draws)} posterior draws (bands: 95% over draws)")
+        save_figure(fig, staging / "comparison.png", {
+            "Software": f"samenwerkingsim {__version__}",
+            "Description": "posterior comparison of " + "; ".join(
+                f"{n} (scenario hash {scenario_hash(s)})"
+                for n, s in zip(names, scenarios, strict=True))})
+        write_json(staging / "manifest.json", {
+            "generator": "samenwerkingsim", "command_line": args.command_line,
+            "scenario_files": [str(p) for p in args.scenarios]})
+    for name, curves in zip(names, per_scenario, strict=True):
+        print(_posterior_table(name, curves, [y for y in (5, 10) if 12 * y <= horizon]))
+    for name, p in better.items():
+        print(f"P({name} stands more often than {names[0]} after {years} years) = "
+              f"{p['still_standing']:.2f}; intact: {p['intact']:.2f}")
+    print(f"\nwrote comparison.json, comparison.png and manifest.json to {out}/")
+    return EXIT_OK
+
+
 def unique_labels(names: list[str]) -> list[str]:
     """The names, with a running number added where a name occurs more than once."""
     seen: dict[str, int] = {}
@@ -342,6 +493,10 @@ def command_compare(args) -> int:
     out = args.out
     total = sum(args.replications or s.run.replications for s in scenarios)
     outputs = _prepare_outputs(out, total)
+    if args.posterior is not None:
+        return _compare_posterior(args, scenarios, names, outputs, out)
+    import numpy as np
+
     from . import __version__
     from .analysis import compare, format_comparison_table
     from .output.files import manifest, write_json
@@ -355,12 +510,13 @@ def command_compare(args) -> int:
             resolved[name] = result.scenario
             jobs = max(jobs, result.jobs)
             end = result.runs["end_month"]
-            outcomes = result.outcomes
-            # compare on the shortest horizon: an ending at or after it is censored there, as
-            # in a run with that horizon (its last simulated month is horizon - 1)
-            late = end >= horizon
-            runs[name] = (end.clip(max=horizon), outcomes.copy())
-            runs[name][1][late] = "censored"
+            outcomes = result.outcomes.copy()
+            # compare on the shortest horizon: an ending or exit at or after it is censored
+            # there, as in a run with that horizon (its last simulated month is horizon - 1)
+            outcomes[end >= horizon] = "censored"
+            first_exit = result.runs["first_exit_month"]
+            runs[name] = (end.clip(max=horizon), outcomes,
+                          np.where(first_exit < horizon, first_exit, -1))
         comparison = compare(runs, horizon)
         hashes = {name: scenario_hash(s) for name, s in resolved.items()}
         fig, ax = new_figure(figsize=(8, 5))
@@ -377,6 +533,8 @@ def command_compare(args) -> int:
             "scenarios": {n: c.to_summary() for n, c in comparison.curves.items()},
             "logrank_vs_first": {n: {"statistic": s, "p_value": p}
                                  for n, (s, p) in comparison.logrank.items()},
+            "logrank_intact_vs_first": {n: {"statistic": s, "p_value": p}
+                                        for n, (s, p) in comparison.logrank_intact.items()},
         })
         write_json(staging / "manifest.json", {
             "generator": "samenwerkingsim",
@@ -399,7 +557,15 @@ def command_validate(args) -> int:
     failures = 0
     for path in args.files:
         try:
-            if _is_experiment_file(path):
+            kind = _file_kind(path)
+            if kind == "calibration":
+                from .calibration.spec import load_calibration
+
+                spec = load_calibration(path)
+                print(f"ok       {path}  (calibration {spec.name}: {len(spec.targets)} targets "
+                      f"on {len(spec.bases)} scenarios, fingerprint {spec.digest()})")
+                continue
+            if kind == "experiment":
                 from .experiments.spec import load_experiment
 
                 experiment = load_experiment(path)
@@ -416,19 +582,23 @@ def command_validate(args) -> int:
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 
-def _is_experiment_file(path: Path) -> bool:
-    """An experiment file has [[factors]]; anything else is read as a scenario."""
+def _file_kind(path: Path) -> str:
+    """A calibration file has [[targets]], an experiment file [[factors]]; anything else is
+    read as a scenario (whose loader reports why a file cannot be read)."""
     import tomllib
 
     try:
         with open(path, "rb") as handle:
-            return "factors" in tomllib.load(handle)
+            data = tomllib.load(handle)
     except (OSError, ValueError, RecursionError):
-        return False  # the scenario loader reports why it cannot be read
+        return "scenario"
+    return "calibration" if "targets" in data else "experiment" if "factors" in data else (
+        "scenario")
 
 
-def _sweep(args, design_kinds: tuple[str, ...] | None = None):
-    """Load the experiment, check the options, run or resume its sweep with a progress bar."""
+def _sweep(args, check=None):
+    """Load the experiment, check the options (and, with ``check``, the experiment for what
+    comes after the sweep), run or resume its sweep with a progress bar."""
     from .experiments.executors import executor_for
     from .experiments.spec import load_experiment
     from .experiments.sweep import run_sweep
@@ -442,10 +612,8 @@ def _sweep(args, design_kinds: tuple[str, ...] | None = None):
     if args.cluster is not None:
         executor_for(cluster=args.cluster, check_only=True)
     experiment = load_experiment(args.experiment)
-    if design_kinds is not None and experiment.design.kind not in design_kinds:
-        raise UsageError(f"{args.experiment}: a sensitivity analysis needs a "
-                         f"{' or '.join(design_kinds)} design, found design.kind = "
-                         f"{experiment.design.kind!r}")
+    if check is not None:
+        check(experiment)
     out = args.out if args.out is not None else str(Path("results") / args.experiment.stem)
     from tqdm import tqdm
 
@@ -457,10 +625,15 @@ def _sweep(args, design_kinds: tuple[str, ...] | None = None):
             bar.update(replications)
             bar.set_postfix_str(f"points {points_done}/{experiment.n_points}", refresh=False)
 
-        result = run_sweep(
-            experiment, out, restart=args.restart, progress=progress,
-            executor_factory=lambda: executor_for(args.jobs, args.cluster, args.scheduler),
-            write_outputs=lambda r: write_sweep_outputs(r, args.command_line))
+        try:
+            result = run_sweep(
+                experiment, out, restart=args.restart, progress=progress,
+                executor_factory=lambda: executor_for(args.jobs, args.cluster, args.scheduler),
+                write_outputs=lambda r: write_sweep_outputs(r, args.command_line))
+        except Interrupted as stop:
+            stop.outputs = (f"; the finished chunks are kept in {out}/store.sqlite: run the "
+                            "same command to resume")
+            raise
     return result, out
 
 
@@ -498,10 +671,10 @@ def command_sweep(args) -> int:
 
 
 def command_sensitivity(args) -> int:
-    from .experiments.sensitivity import analyse
+    from .experiments.sensitivity import analyse, check_analysable
     from .output.sensitivity import write_sensitivity_outputs
 
-    result, out = _sweep(args, design_kinds=("morris", "sobol"))
+    result, out = _sweep(args, check=check_analysable)
     if result.failures:
         print(_sweep_report(result, out))
         print("samenwerkingsim: the sensitivity analysis needs every point; rerun the same "
@@ -512,6 +685,62 @@ def command_sensitivity(args) -> int:
     print(analysis.summary_text())
     print(f"\nwrote {', '.join(p.name for p in written)} to {out}/")
     return EXIT_OK
+
+
+def command_calibrate(args) -> int:
+    from tqdm import tqdm
+
+    from .calibration.run import calibrate
+    from .calibration.spec import load_calibration
+    from .experiments.executors import executor_for
+    from .output.calibration import write_calibration_outputs
+
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, found {args.jobs}")
+    if args.cluster is not None:
+        executor_for(cluster=args.cluster, check_only=True)
+    spec = load_calibration(args.experiment)
+    out = args.out if args.out is not None else str(Path("results") / args.experiment.stem)
+    bars: dict = {}
+
+    def progress(stage, replications, total):
+        if args.quiet:
+            return
+        if stage not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[stage] = tqdm(total=total, desc=f"{spec.name}: {stage}", unit="rep",
+                               delay=1.0, file=sys.stderr, leave=False)
+        bars[stage].update(replications)
+
+    try:
+        result = calibrate(spec, out, restart=args.restart, progress=progress,
+                           executor_factory=lambda: executor_for(args.jobs, args.cluster,
+                                                                 args.scheduler))
+    except Interrupted as stop:
+        stop.outputs = (f"; every finished chunk is kept in the stage stores under {out}/: "
+                        "run the same command to resume")
+        raise
+    finally:
+        for bar in bars.values():
+            bar.close()
+    write_calibration_outputs(result, args.command_line)
+    print(f"{spec.name}: {result.replications:,} replications in all stages, "
+          f"{result.simulated:,} simulated now, {result.seconds / 60:.1f} minutes")
+    print(f"kept: {', '.join(result.kept)}")
+    for wave in result.waves:
+        print(f"wave {wave['wave']}: {int(wave['nroy'].sum())} of {len(wave['u'])} points "
+              "not implausible")
+    if result.reference:
+        print(f"ABC: {int(result.reference['accepted'].sum())} of "
+              f"{len(result.reference['u'])} accepted")
+    if result.conflicts:
+        print("the targets could not all be met:\n  " + "\n  ".join(result.conflicts))
+    if result.chosen:
+        verdict = "meets every target" if result.chosen["meets_targets"] else "misses a target"
+        print(f"chosen point {verdict}: {out}/chosen.toml")
+    print(f"report: {out}/report.md")
+    return EXIT_OK if result.succeeded else EXIT_POINTS_FAILED
 
 
 def command_info(args) -> int:
@@ -529,7 +758,39 @@ def command_info(args) -> int:
 
 
 COMMANDS = {"run": command_run, "compare": command_compare, "validate": command_validate,
-            "sweep": command_sweep, "sensitivity": command_sensitivity, "info": command_info}
+            "sweep": command_sweep, "sensitivity": command_sensitivity,
+            "calibrate": command_calibrate, "info": command_info}
+
+
+def command_explore(args) -> int:
+    """Serve the explorer on 127.0.0.1 until Ctrl-C or SIGTERM, which stop it cleanly (0)."""
+    from .explore import missing_requirement
+
+    problem = missing_requirement()
+    if problem:
+        raise UsageError(problem)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, found {args.jobs}")
+    _load(args.scenario, [])  # bad input is reported before the server starts
+    from .explore.server import PortUnavailable, bind, serve
+
+    try:
+        sock = bind(args.port)
+    except PortUnavailable as error:
+        raise UsageError(str(error)) from None
+
+    def announce(url: str) -> None:
+        print(f"samenwerkingsim explore: {args.scenario} at {url}  (Ctrl-C stops it)",
+              flush=True)
+
+    # uvicorn shuts down on Ctrl-C or SIGTERM and then passes the signal on: a clean stop
+    with contextlib.suppress(Interrupted, KeyboardInterrupt):
+        serve(args.scenario, jobs=args.jobs, announce=announce, sock=sock)
+    print("samenwerkingsim explore: stopped", flush=True)
+    return EXIT_OK
+
+
+COMMANDS["explore"] = command_explore
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import Any
 from .model.params import (
     AGENDA_DIMENSIONS,
     ARRANGEMENTS,
+    BEHAVIOUR_NAMES,
     COST_KEYS,
     PORTFOLIOS,
     Behaviour,
@@ -40,7 +41,7 @@ BEHAVIOUR_GROUPS = (
     ("meeting_success_logit", "Meetings and trust (success factors 1 and 3)"),
     ("ownership_gain_per_month", "Ownership (success factor 2)"),
     ("quality_benefit_weight", "Appraisal (success factor 4)"),
-    ("exit_logit", "Decisions"),
+    ("commitment_years", "Decisions: exit, dissolution, merger"),
 )
 
 # (unit, range, description) of fields that have no ``spec`` metadata in params.py; metadata,
@@ -84,6 +85,9 @@ _SAMPLE_FIELDS = {
     "control_demand": ("control_demand", "control demand of each member's council, uniform"),
     "merger_preference": ("merger_preference", "merger wish of each member, uniform"),
     "council_scepticism": ("council_scepticism", "council scepticism of each member, uniform"),
+    "provincial_merger_pressure": ("provincial_merger_pressure", "pressure from the province "
+                                                                 "towards a herindeling, "
+                                                                 "uniform"),
     "prior_cooperation_years": ("prior_cooperation_years", "years of cooperation before the "
                                                            "start, uniform"),
     "culture_build_new": ("culture_build_new", "lever culture_build_new, uniform"),
@@ -122,6 +126,16 @@ def _default(f: dataclasses.Field) -> str:
     return "required"
 
 
+def _prior(f: dataclasses.Field) -> str:
+    prior = f.metadata.get("prior")
+    if prior is None:
+        raise ValueError(f"Behaviour.{f.name} has no prior: give it prior=... in params.py")
+    if prior.kind == "fixed":
+        return f"fixed at the default: {prior.source}"
+    return (f"{prior.kind} [{_format_value(prior.low)}, {_format_value(prior.high)}]: "
+            f"{prior.source}")
+
+
 def _row(cls: type, f: dataclasses.Field) -> str:
     meta = f.metadata
     if "unit" in meta:
@@ -138,16 +152,21 @@ def _row(cls: type, f: dataclasses.Field) -> str:
         raise ValueError(f"{cls.__name__}.{f.name} has no documentation: give it spec(...) "
                          "metadata in params.py")
     cells = (f"`{f.name}`", unit, allowed, _default(f), doc)
+    if cls is Behaviour:
+        cells = (*cells[:4], _prior(f), doc)
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
 _HEADER = ("| name | unit | range | default | description |\n"
            "| --- | --- | --- | --- | --- |")
+_BEHAVIOUR_HEADER = ("| name | unit | range | default | prior (distribution, range: why) | "
+                     "description |\n| --- | --- | --- | --- | --- | --- |")
 
 
 def _table(cls: type, fields: list[dataclasses.Field] | None = None) -> str:
     fields = dataclasses.fields(cls) if fields is None else fields
-    return "\n".join([_HEADER, *(_row(cls, f) for f in fields)])
+    header = _BEHAVIOUR_HEADER if cls is Behaviour else _HEADER
+    return "\n".join([header, *(_row(cls, f) for f in fields)])
 
 
 def _behaviour_groups() -> list[tuple[str, list[dataclasses.Field]]]:
@@ -190,7 +209,7 @@ def parameter_reference_markdown() -> str:
     parts = [
         "# Parameter reference",
         "",
-        "Generated from the metadata in `src/samenwerkingsim/params.py` by "
+        "Generated from the metadata in `src/samenwerkingsim/model/params.py` by "
         "`samenwerkingsim.docs.parameter_reference_markdown`; do not edit by hand. Regenerate "
         "with:",
         "",
@@ -238,7 +257,14 @@ def parameter_reference_markdown() -> str:
         "",
         "## Behavioural parameters (`[behaviour]`)",
         "",
-        Behaviour.__doc__.strip(),
+        Behaviour.__doc__.strip() + " The range is what a scenario file may set; the prior is "
+        "what the calibration assumes before seeing the targets (a parameter with a fixed prior "
+        "is not calibrated). Priors are uniform, or log-uniform for rates whose order of "
+        "magnitude is uncertain.",
+        "",
+        f"{len(BEHAVIOUR_NAMES)} behavioural parameters, "
+        f"{sum(f.metadata['prior'].kind != 'fixed' for f in dataclasses.fields(Behaviour))} "
+        "with a prior to calibrate.",
     ]
     for title, fields in _behaviour_groups():
         parts += ["", f"### {title}", "", _table(Behaviour, fields)]

@@ -37,8 +37,8 @@ SEED = 7
 
 # quantities that are shares, probabilities or attitudes: always in [0, 1]
 UNIT_INTERVAL = ("pair_similarity", "dominated", "pair_dominance", "agenda",
-                 "autonomy_preference", "control_demand", "merger_preference",
-                 "council_scepticism", "ownership", "frustration", "stance", "personal_trust",
+                 "autonomy_preference", "control_demand", "merger_support", "merger_base",
+                 "council_scepticism", "ownership", "burden", "stance", "personal_trust",
                  "municipal_trust", "competence", "bias", "effort", "maturity", "quality")
 UNIT_LEVERS = ("scope_back_office", "scope_policy", "culture_build_new")
 # status changes that can happen from one month to the next (LEAVING -> MERGED cannot: a
@@ -108,6 +108,13 @@ def check_month(state, previous, first_status):
         values = getattr(state.levers, name)
         assert ((values >= 0.0) & (values <= 1.0)).all(), name
     assert (state.incident_load >= 0.0).all()
+    assert (state.frustration >= 0.0).all()
+    assert np.isin(state.merger_position, [-1, 0, 1]).all()
+    # the first exit is the earliest month any member left
+    left = np.where(state.left_month >= 0, state.left_month, np.iinfo(np.int64).max)
+    earliest = np.where((state.left_month >= 0).any(axis=1), left.min(axis=1), -1)
+    assert (state.first_exit_month == earliest).all(), "first_exit_month disagrees"
+    assert (state.status[state.left_month >= 0] == LEFT).all(), "left, but not LEFT"
     assert (state.appointed_month <= month).all(), "a wethouder appointed in the future"
 
     # membership
@@ -163,7 +170,7 @@ def check_new_events(state, n_before, log):
 
 def check_event_log(state, log, behaviour):
     """The whole log agrees with the final state and with the lags of the decisions."""
-    exit_lag = behaviour.exit_lag_months
+    exit_lag = rules.EXIT_LAG_MONTHS
     code = EVENT_CODE
     for r in range(state.n_replications):
         events = log[r]
@@ -190,11 +197,11 @@ def check_event_log(state, log, behaviour):
                             == DISSOLUTION else code["merger"])]
         end = state.end_month[r]
         if state.outcome[r] == MERGER:
-            assert (end - behaviour.merger_lag_months, code["merger_approved"], -1) in events
+            assert (end - rules.MERGER_LAG_MONTHS, code["merger_approved"], -1) in events
         else:
             decided = [m for m, c, _ in events if c == code["dissolution_decided"]]
             assert len(decided) == 1
-            assert end - decided[0] in (exit_lag, behaviour.dissolution_lag_months)
+            assert end - decided[0] in (exit_lag, rules.DISSOLUTION_LAG_MONTHS)
         assert max(m for m, _, _ in events) == end
 
 
@@ -228,7 +235,8 @@ def test_invariants_every_month(path):
 def test_invariants_exercise_every_way_of_ending():
     """The invariant checks above see exits, dissolutions and mergers, not only quiet runs."""
     scenario = load_scenario(SCENARIO_FILES[0].parent / "step_to_merger.toml")
-    restless = scenario.behaviour.with_overrides(exit_logit=-2.0, merger_initiative_logit=-1.0)
+    restless = scenario.behaviour.with_overrides(exit_logit=-3.5, merger_initiative_logit=-1.0,
+                                                 commitment_years=0.0)
     state, log = run_and_check(capped(dataclasses.replace(scenario, behaviour=restless)),
                                replications=60)
     assert (state.outcome == MERGER).any()
@@ -250,7 +258,7 @@ def test_invariants_through_a_governance_timeline():
         GovernanceChange(start + 4, 7, (("cost_key", "population"),
                                         ("joint_meetings_per_month", 4.3))),
     )
-    restless = scenario.behaviour.with_overrides(exit_logit=-2.5)
+    restless = scenario.behaviour.with_overrides(exit_logit=-3.5, commitment_years=0.0)
     state, log = run_and_check(capped(dataclasses.replace(
         scenario, timeline=timeline, behaviour=restless), years=8))
     changes = [m for events in log.values() for m, c, _ in events
@@ -259,28 +267,28 @@ def test_invariants_through_a_governance_timeline():
     assert state.n_member_exits.sum() > 0
 
 
-# A lag of 0 months is inside the documented range [0, 60] of exit_lag_months,
-# dissolution_lag_months and merger_lag_months, but settle_decisions only looks for
-# exit_month == t and pending_end_month == t at the start of a month t, while decide sets them
-# to t + lag during month t. With lag 0 the date has already passed: the member stays LEAVING
-# forever, the arrangement never ends, and because pending_outcome is no longer RUNNING no
-# further decisions are taken either. Every replication is censored.
+# The lags (rules.EXIT_LAG_MONTHS, DISSOLUTION_LAG_MONTHS, MERGER_LAG_MONTHS) are facts of
+# the institutions, but a lag of 0 or 1 month must work too: settle_decisions looks for
+# exit_month <= t and pending_end_month <= t at the start of a month t, while decide sets
+# them to t + lag during month t. With "==" a lag of 0 would have passed unnoticed: the member
+# stays LEAVING forever and the arrangement never ends.
 LAG_ZERO = {
     # everyone leaves in the first window
-    "exit_lag_months": {"exit_logit": 5.0},
+    "EXIT_LAG_MONTHS": {"exit_logit": 5.0},
     # every council starts well below the dissolution threshold, nobody leaves
-    "dissolution_lag_months": {"exit_logit": -15.0, "initial_expected_value": -2.0,
+    "DISSOLUTION_LAG_MONTHS": {"exit_logit": -20.0, "initial_expected_value": -2.0,
                                "dissolution_value_threshold": 0.0},
     # an initiative in every window, every council votes yes, nobody leaves
-    "merger_lag_months": {"exit_logit": -15.0, "merger_initiative_logit": 5.0,
+    "MERGER_LAG_MONTHS": {"exit_logit": -20.0, "merger_initiative_logit": 5.0,
                           "merger_vote_logit": 10.0},
 }
 
 
-def run_with_lag(lag, months):
+def run_with_lag(lag, months, monkeypatch):
     """Noaberkracht for three years, with every replication deciding in its first window."""
+    monkeypatch.setattr(rules, lag, months)
     scenario = load_scenario(SCENARIO_FILES[0].parent / "noaberkracht.toml")
-    behaviour = scenario.behaviour.with_overrides(**LAG_ZERO[lag], **{lag: months})
+    behaviour = scenario.behaviour.with_overrides(**LAG_ZERO[lag], commitment_years=0.0)
     scenario = capped(dataclasses.replace(scenario, behaviour=behaviour), years=3)
     streams = ReplicationStreams(SEED, 0, range(10), scenario.max_members)
     state = initial_state(scenario, streams.setup())
@@ -292,28 +300,29 @@ def run_with_lag(lag, months):
 
 
 @pytest.mark.parametrize("lag", sorted(LAG_ZERO))
-def test_a_decision_with_lag_one_takes_effect_a_month_later(lag):
-    state = run_with_lag(lag, 1)
+def test_a_decision_with_lag_one_takes_effect_a_month_later(lag, monkeypatch):
+    state = run_with_lag(lag, 1, monkeypatch)
     assert (state.outcome == state.pending_outcome).all()
     assert (state.end_month == state.pending_end_month).all()
 
 
 @pytest.mark.parametrize("lag", sorted(LAG_ZERO))
-def test_a_decision_with_lag_zero_takes_effect(lag):
-    state = run_with_lag(lag, 0)
+def test_a_decision_with_lag_zero_takes_effect(lag, monkeypatch):
+    state = run_with_lag(lag, 0, monkeypatch)
     # taking effect at once, or at the latest at the start of the next month
     assert (state.outcome == state.pending_outcome).all()
     assert (state.end_month - state.pending_end_month <= 1).all()
 
 
-def test_no_member_exit_after_the_end_when_exits_take_longer_than_dissolution():
+def test_no_member_exit_after_the_end_when_exits_take_longer_than_dissolution(monkeypatch):
     # Four members; a member announces its exit (24 months to go), then all councils judge
     # the arrangement negative in a later window and dissolve it within 3 months. The
     # pending exit should die with the arrangement; it takes effect 20 months later.
+    monkeypatch.setattr(rules, "EXIT_LAG_MONTHS", 24)
+    monkeypatch.setattr(rules, "DISSOLUTION_LAG_MONTHS", 3)
     scenario = load_scenario(SCENARIO_FILES[0].parent / "divergent_four.toml")
     behaviour = scenario.behaviour.with_overrides(
-        exit_lag_months=24, dissolution_lag_months=3, exit_logit=-1.0,
-        dissolution_value_threshold=-0.05)
+        exit_logit=-3.0, dissolution_value_threshold=-0.05, commitment_years=0.0)
     scenario = capped(dataclasses.replace(scenario, behaviour=behaviour), years=10)
     streams = ReplicationStreams(1, 0, range(40), scenario.max_members)
     state = initial_state(scenario, streams.setup())

@@ -40,6 +40,7 @@ def headline(name: str) -> dict[str, float]:
     result = run_scenario(scenario)
     curves = result.curves()
     out = {f"survival_{y}y": curves.survival_at(y) for y in (5, 10, 15, 20)}
+    out.update({f"intact_{y}y": curves.intact_at(y) for y in (10, 20)})
     out.update({f"share_{k}": v for k, v in curves.outcome_shares.items()})
     out["member_exits_per_replication"] = float(np.mean(result.runs["n_member_exits"]))
     return {k: round(float(v), 6) for k, v in out.items()}

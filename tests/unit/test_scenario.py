@@ -716,11 +716,19 @@ def test_behaviour_overrides_are_applied_and_checked():
     b = parse_scenario(data, source=SOURCE).behaviour
     assert b == Behaviour().with_overrides(exit_logit=-5.0, director_competence_range=(0.3, 0.8))
 
-    data["behaviour"] = {"exit_logit": -20, "exit_lag_months": 6.5}
+    data["behaviour"] = {"exit_logit": -25, "exit_ownership_slope": -1}
     text = report(data)
-    assert "found -20, allowed range [-15.0, 5.0] (log-odds)" in line_for(
+    assert "found -25, allowed range [-20.0, 5.0] (log-odds)" in line_for(
         text, "behaviour.exit_logit")
-    assert "expected a whole number, found 6.5" in line_for(text, "behaviour.exit_lag_months")
+    assert "found -1, allowed range [0.0, 20.0]" in line_for(text,
+                                                            "behaviour.exit_ownership_slope")
+
+
+def test_a_parameter_of_an_earlier_version_is_reported_with_the_nearest_name():
+    data = case_data()
+    data["behaviour"] = {"exit_lag_months": 12}  # the exit lag is a fixed fact since 0.1
+    assert "unknown behavioural parameter 'exit_lag_months'" in line_for(
+        report(data), "behaviour.exit_lag_months")
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -156,6 +156,7 @@ def test_national_sample_assumptions_are_the_documented_defaults():
     default = PopulationSample()
     for name in ("largest_population", "agenda_spread", "autonomy_preference", "control_demand",
                  "merger_preference", "council_scepticism", "prior_cooperation_years",
+                 "provincial_merger_pressure",
                  "culture_build_new", "joint_meetings_per_month", "scope_back_office",
                  "scope_policy", "p_has_committees", "p_chairs_in_db", "p_separate_director"):
         assert getattr(sample, name) == getattr(default, name), name

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import stats
@@ -80,6 +80,11 @@ class StabilityCurves:
         ended that way by month t (Aalen-Johansen). ``survival + sum(incidence.values()) == 1``.
     outcome_counts : dict of str to int
         Number of replications that ended in each of :data:`OUTCOMES`.
+    intact, intact_low, intact_high : ndarray of float or None
+        The intact curve: the probability that the arrangement still stands with all its
+        founding members after month t (Kaplan-Meier on the first member exit or the end,
+        whichever comes first), with its band as for ``survival``. None when the first exits
+        were not given. ``intact <= survival``: the gap is the partial break-ups.
 
     See Also
     --------
@@ -94,6 +99,9 @@ class StabilityCurves:
     survival_high: np.ndarray
     incidence: dict[str, np.ndarray]
     outcome_counts: dict[str, int]
+    intact: np.ndarray | None = None
+    intact_low: np.ndarray | None = None
+    intact_high: np.ndarray | None = None
 
     def __repr__(self) -> str:
         # The arrays would drown the numbers a reader wants first.
@@ -138,6 +146,19 @@ class StabilityCurves:
         """
         return float(self.survival[self._index(years)])
 
+    def intact_at(self, years: float) -> float:
+        """Probability that the arrangement still stands with all its founding members."""
+        if self.intact is None:
+            raise ValueError("these curves were made without the first member exits")
+        return float(self.intact[self._index(years)])
+
+    def intact_ci_at(self, years: float) -> tuple[float, float]:
+        """Pointwise 95% confidence interval of the intact curve at ``years`` years."""
+        if self.intact is None:
+            raise ValueError("these curves were made without the first member exits")
+        i = self._index(years)
+        return float(self.intact_low[i]), float(self.intact_high[i])
+
     def survival_ci_at(self, years: float) -> tuple[float, float]:
         """Pointwise 95% confidence interval of S(t) at ``years`` years, as ``(low, high)``."""
         i = self._index(years)
@@ -178,7 +199,7 @@ class StabilityCurves:
         """
         years = [y for y in SUMMARY_YEARS if y * MONTHS_PER_YEAR <= self.horizon_months]
         has_10y = self.horizon_months >= 10 * MONTHS_PER_YEAR
-        return {
+        summary = {
             "n_replications": int(self.n),
             "horizon_years": float(self.horizon_years),
             "survival": {str(y): self.survival_at(y) for y in years},
@@ -187,6 +208,10 @@ class StabilityCurves:
             "outcome_shares": {k: float(v) for k, v in self.outcome_shares.items()},
             "incidence_10y": {c: (self.incidence_at(c, 10) if has_10y else None) for c in CAUSES},
         }
+        if self.intact is not None:
+            summary["intact"] = {str(y): self.intact_at(y) for y in years}
+            summary["intact_ci"] = {str(y): list(self.intact_ci_at(y)) for y in years}
+        return summary
 
 
 def _validate(end_month, outcome, horizon_months) -> tuple[np.ndarray, np.ndarray, int]:
@@ -316,7 +341,22 @@ def _readonly(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def stability_curves(end_month, outcome, horizon_months: int) -> StabilityCurves:
+def intact_times(end_month: np.ndarray, labels: np.ndarray,
+                 first_exit_month) -> tuple[np.ndarray, np.ndarray]:
+    """When each arrangement stopped being intact (its first member exit, or its end if that
+    came first) and whether it did within the horizon."""
+    first = np.asarray(first_exit_month)
+    if first.shape != end_month.shape:
+        raise ValueError(f"first_exit_month has shape {first.shape}, expected "
+                         f"{end_month.shape} like end_month")
+    exited = first >= 0
+    ended = labels != "censored"
+    months = np.where(exited, np.minimum(first, end_month), end_month).astype(np.int64)
+    return months, exited | ended
+
+
+def stability_curves(end_month, outcome, horizon_months: int,
+                     first_exit_month=None) -> StabilityCurves:
     """Estimate how long shared civil-service organisations last, from simulated replications.
 
     Parameters
@@ -329,6 +369,9 @@ def stability_curves(end_month, outcome, horizon_months: int) -> StabilityCurves
         How each replication ended, one of :data:`OUTCOMES`.
     horizon_months : int
         Length of the simulated period, in months (>= 1).
+    first_exit_month : array_like of int, shape (n,), optional
+        Month in which the first member's exit took effect, -1 if no member left; gives the
+        intact curve.
 
     Returns
     -------
@@ -387,6 +430,10 @@ def stability_curves(end_month, outcome, horizon_months: int) -> StabilityCurves
     ended = labels != "censored"
     survival, low, high = _kaplan_meier(months, ended, grid)
     incidence = _cumulative_incidence(months, labels, horizon_months)
+    intact = (None, None, None)
+    if first_exit_month is not None:
+        intact = tuple(_readonly(np.asarray(a, dtype=float)) for a in _kaplan_meier(
+            *intact_times(months, labels, first_exit_month), grid))
     return StabilityCurves(
         horizon_months=horizon_months,
         n=int(months.size),
@@ -396,6 +443,7 @@ def stability_curves(end_month, outcome, horizon_months: int) -> StabilityCurves
         survival_high=_readonly(high),
         incidence={c: _readonly(v) for c, v in incidence.items()},
         outcome_counts={k: int(np.count_nonzero(labels == k)) for k in OUTCOMES},
+        intact=intact[0], intact_low=intact[1], intact_high=intact[2],
     )
 
 
@@ -414,11 +462,14 @@ class Comparison:
         freedom; the square of the z statistic of :func:`scipy.stats.logrank`) and its
         two-sided p-value, testing equal survival against the reference. Both are NaN when the
         test is undefined, e.g. when no replication in either group ended.
+    logrank_intact : dict of str to (float, float)
+        The same test on the intact curves (empty when the first exits were not given).
     """
 
     names: tuple[str, ...]
     curves: dict[str, StabilityCurves]
     logrank: dict[str, tuple[float, float]]
+    logrank_intact: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"Comparison(names={self.names!r}, logrank={self.logrank!r})"
@@ -449,9 +500,10 @@ def compare(named: Mapping[str, tuple], horizon_months: int) -> Comparison:
 
     Parameters
     ----------
-    named : mapping of str to (end_month, outcome)
+    named : mapping of str to (end_month, outcome) or (end_month, outcome, first_exit_month)
         Per scenario, the arrays accepted by :func:`stability_curves`. The first entry is the
-        reference for the log-rank tests.
+        reference for the log-rank tests; with the first exits, the intact curves are
+        compared too.
     horizon_months : int
         Length of the simulated period, in months; the same for all scenarios.
 
@@ -469,20 +521,28 @@ def compare(named: Mapping[str, tuple], horizon_months: int) -> Comparison:
     names = tuple(named)
     curves: dict[str, StabilityCurves] = {}
     data: dict[str, stats.CensoredData] = {}
+    intact: dict[str, stats.CensoredData] = {}
     for name in names:
         try:
-            end_month, outcome = named[name]
+            end_month, outcome, *first_exit = named[name]
         except (TypeError, ValueError):
-            raise ValueError(f"scenario {name!r}: expected a pair (end_month, outcome)") from None
+            raise ValueError(f"scenario {name!r}: expected (end_month, outcome) or "
+                             "(end_month, outcome, first_exit_month)") from None
         try:
             months, labels, horizon = _validate(end_month, outcome, horizon_months)
+            curves[name] = stability_curves(months, labels, horizon, *first_exit)
         except ValueError as err:
             raise ValueError(f"scenario {name!r}: {err}") from None
-        curves[name] = stability_curves(months, labels, horizon)
         data[name] = _censored_data(months, labels)
+        if first_exit:
+            times, events = intact_times(months, labels, first_exit[0])
+            intact[name] = stats.CensoredData(uncensored=times[events], right=times[~events])
     reference = names[0]
     logrank = {name: _logrank(data[name], data[reference]) for name in names[1:]}
-    return Comparison(names=names, curves=curves, logrank=logrank)
+    logrank_intact = ({name: _logrank(intact[name], intact[reference]) for name in names[1:]}
+                      if len(intact) == len(names) else {})
+    return Comparison(names=names, curves=curves, logrank=logrank,
+                      logrank_intact=logrank_intact)
 
 
 # -- terminal tables ---------------------------------------------------------------------------
@@ -548,46 +608,36 @@ def format_summary_table(curves: StabilityCurves, title: str) -> str:
 def format_comparison_table(comparison: Comparison) -> str:
     """A plain-text table with one row per scenario, for reading in a terminal.
 
-    Columns: S(10y) with 95% CI, median lifetime, shares dissolved / merged / still standing at
-    the horizon, and the log-rank chi-squared and p-value against the first scenario.
+    Columns: S(10y) with 95% CI, the intact curve at 10 years (when known), median lifetime,
+    shares dissolved / merged / still standing at the horizon, and the log-rank chi-squared and
+    p-value against the first scenario (of S(t), and of the intact curve).
     """
-    headers = (
-        "scenario",
-        "S(10y) [95% CI]",
-        "median",
-        "dissolved",
-        "merged",
-        "standing",
-        "chi2",
-        "p",
-    )
+    with_intact = bool(comparison.logrank_intact) or (
+        len(comparison.names) == 1 and comparison.curves[comparison.names[0]].intact is not None)
+    headers = ("scenario", "S(10y) [95% CI]", *(("intact(10y)",) if with_intact else ()),
+               "median", "dissolved", "merged", "standing", "chi2", "p",
+               *(("p intact",) if with_intact else ()))
     rows = []
     for i, name in enumerate(comparison.names):
         c = comparison.curves[name]
-        if c.horizon_months >= 10 * MONTHS_PER_YEAR:
+        ten = c.horizon_months >= 10 * MONTHS_PER_YEAR
+        if ten:
             low, high = c.survival_ci_at(10)
             s10 = f"{c.survival_at(10):.3f} [{low:.3f}, {high:.3f}]"
         else:
             s10 = "n/a"
+        intact = (f"{c.intact_at(10):.3f}" if ten else "n/a",) if with_intact else ()
         if i == 0:
-            chi2_text, p_text = "(ref)", ""
+            chi2_text, p_text, p_intact = "(ref)", "", ""
         else:
             chi2, p = comparison.logrank[name]
             chi2_text = "n/a" if math.isnan(chi2) else f"{chi2:.2f}"
             p_text = _p_value(p)
+            p_intact = _p_value(comparison.logrank_intact[name][1]) if with_intact else ""
         shares = c.outcome_shares
-        rows.append(
-            (
-                name,
-                s10,
-                _median(c),
-                _percent(shares["dissolution"]),
-                _percent(shares["merger"]),
-                _percent(shares["censored"]),
-                chi2_text,
-                p_text,
-            )
-        )
+        rows.append((name, s10, *intact, _median(c), _percent(shares["dissolution"]),
+                     _percent(shares["merger"]), _percent(shares["censored"]), chi2_text,
+                     p_text, *((p_intact,) if with_intact else ())))
     widths = [max(len(r[j]) for r in (headers, *rows)) for j in range(len(headers))]
 
     def render(row) -> str:

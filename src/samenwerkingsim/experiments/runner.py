@@ -83,15 +83,19 @@ class RunResult:
         return self.trajectories.table()
 
     def curves(self) -> StabilityCurves:
-        """Stability curve and cumulative incidences of this run."""
+        """Stability curve, intact curve and cumulative incidences of this run."""
         return stability_curves(self.runs["end_month"], self.outcomes,
-                                self.scenario.run.horizon_months)
+                                self.scenario.run.horizon_months,
+                                first_exit_month=self.runs["first_exit_month"])
 
     def records(self) -> list[dict]:
         """One dict per replication: when and how it ended, and its member exits."""
         outcomes = self.outcomes
-        names = [n for n in self.runs.dtype.names if n != "outcome"]
-        return [{**{n: self.runs[n][i].item() for n in names}, "outcome": str(outcomes[i])}
+        names = [n for n in self.runs.dtype.names if n not in ("outcome", "left_month")]
+        members = self.scenario.member_names
+        return [{**{n: self.runs[n][i].item() for n in names}, "outcome": str(outcomes[i]),
+                 "left_month": dict(zip(members, self.runs["left_month"][i].tolist(),
+                                        strict=False))}
                 for i in range(len(self.runs))]
 
     def plot(self, ax=None):

@@ -52,13 +52,13 @@ __all__ = ["DESIGNS", "Design", "Experiment", "ExperimentError", "Factor", "Poin
            "load_experiment", "parse_experiment"]
 
 SCHEMA_VERSION = 1
-DESIGNS = ("grid", "lhs", "sobol", "morris")
+DESIGNS = ("grid", "one_at_a_time", "lhs", "sobol", "morris")
 DISTRIBUTIONS = ("uniform", "loguniform")
 TOP_LEVEL_KEYS = ("schema_version", "name", "description", "scenario", "scenarios", "design",
                   "run", "factors", "outputs")
 DESIGN_KEYS = ("kind", "samples", "levels", "seed")
 RUN_KEYS = ("replications", "seed", "horizon_years", "common_random_numbers", "keep_events")
-FACTOR_KEYS = ("key", "values", "range", "steps", "distribution")
+FACTOR_KEYS = ("key", "values", "range", "steps", "distribution", "scenarios", "note")
 OUTPUT_KEYS = ("curves",)
 MAX_POINTS = 100_000
 # default sizes of the sampling designs: points (lhs), base samples N (sobol, N (D + 2) points),
@@ -91,6 +91,11 @@ class Factor:
         How the sampling designs spread the range.
     integer : bool
         The quantity is a whole number (such as a population): sampled values are rounded.
+    scenarios : tuple of str
+        One-at-a-time designs: the base scenarios (by name) on which this factor is varied;
+        empty for all of them.
+    note : str
+        What the factor is for, or what its effect means (shown in the effects table).
     """
 
     key: str
@@ -100,6 +105,8 @@ class Factor:
     steps: int | None = None
     distribution: str = "uniform"
     integer: bool = False
+    scenarios: tuple[str, ...] = ()
+    note: str = ""
 
     @property
     def column(self) -> str:
@@ -148,6 +155,7 @@ class Point:
     label: str                      # the scenario's name
     values: tuple[tuple[str, Any], ...]
     scenario: Scenario
+    reference: int | None = None    # one-at-a-time: the point of the factor's first value
 
 
 @dataclass(frozen=True, eq=False)
@@ -180,7 +188,7 @@ class Experiment:
 
     @property
     def total_replications(self) -> int:
-        return self.n_points * self.replications
+        return sum(point.scenario.run.replications for point in self.points)
 
     def point_stream(self, point: int) -> int:
         """The point index in the seed's spawn key: 0 for every point with common random
@@ -239,8 +247,12 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
     if problems:
         raise ExperimentError(source, problems.items)
 
-    sample, design_values = design_points(factors, design)
-    points = _resolve_points(bases, design_values, run, problems)
+    if design.kind == "one_at_a_time":
+        sample, planned = np.zeros((0, len(factors))), one_at_a_time_points(bases, factors)
+    else:
+        sample, design_values = design_points(factors, design)
+        planned = [(base, values, None) for base in bases for values in design_values]
+    points = _resolve_points(planned, run, problems)
     n_points = len(points)
     if n_points > MAX_POINTS:
         problems.add("design", f"the design has {n_points} points, allowed at most {MAX_POINTS}")
@@ -264,6 +276,53 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
         common_random_numbers=run["common_random_numbers"], keep_events=run["keep_events"],
         curves=curves or default_curves(n_points), points=points, sample=sample,
         resolved=json.loads(json.dumps(resolved)))
+
+
+def build_experiment(name: str, source: str, bases: list[Base], design_values: list[tuple],
+                     runs: Mapping[str, Mapping], seed: int, description: str = "",
+                     sample: np.ndarray | None = None, kind: str = "lhs") -> Experiment:
+    """An experiment made in code rather than read from a file (the calibration's stages):
+    every base scenario crossed with the given factor values, each base with its own run
+    settings (``runs[label]``: replications and horizon_years), common random numbers.
+
+    Raises
+    ------
+    ExperimentError
+        When a point's values are out of range (naming the point).
+    """
+    problems = Collector()
+    planned = [(base, values, None, {"seed": seed, **runs[base.label]})
+               for base in bases for values in design_values]
+    run = {"replications": 1, "seed": seed, "horizon_years": None}
+    points = _resolve_points(planned, run, problems)
+    if problems:
+        raise ExperimentError(source, problems.items)
+    keys = list(dict.fromkeys(k for values in design_values for k, _ in values))
+    factors = tuple(Factor(key=k) for k in keys)
+    resolved = {"name": name, "source": source, "seed": seed,
+                "scenarios": {b.label: scenario_to_dict(b.scenario) for b in bases},
+                "runs": {k: dict(v) for k, v in runs.items()},
+                "points": [[list(pair) for pair in values] for values in design_values]}
+    return Experiment(
+        name=name, description=description, source=source,
+        scenario_paths=tuple(str(b.path) for b in bases), factors=factors,
+        design=Design(kind=kind), replications=max(r["replications"] for r in runs.values()),
+        seed=seed, common_random_numbers=True, keep_events=False, curves=(), points=points,
+        sample=np.zeros((0, len(keys))) if sample is None else sample,
+        resolved=json.loads(json.dumps(resolved)))
+
+
+def read_base(path: Path, problems: Collector, key: str) -> Base | None:
+    """A base scenario read and validated from a file, or None after recording why not."""
+    try:
+        raw = read_scenario_data(path)
+        scenario = parse_scenario(raw, source=str(path))
+    except ScenarioError as error:
+        for problem in error.problems:
+            inner = f": {problem.key}" if problem.key else ""
+            problems.add(f"{key} ({path.name}{inner})", problem.message)
+        return None
+    return Base(scenario.name, path, raw, scenario)
 
 
 def default_curves(n_points: int, most: int = 5) -> tuple[int, ...]:
@@ -308,20 +367,14 @@ def _base_scenarios(data: Mapping, folder: Path, problems: Collector) -> list[Ba
         if not isinstance(entry, str) or not entry.strip():
             problems.add(key, f"expected the path of a scenario file, found {entry!r}")
             continue
-        path = (folder / entry).resolve()
-        try:
-            raw = read_scenario_data(path)
-            scenario = parse_scenario(raw, source=str(path))
-        except ScenarioError as error:
-            for problem in error.problems:
-                inner = f": {problem.key}" if problem.key else ""
-                problems.add(f"{key} ({path.name}{inner})", problem.message)
+        base = read_base((folder / entry).resolve(), problems, key)
+        if base is None:
             continue
-        if any(b.label == scenario.name for b in bases):
-            problems.add(key, f"found scenario {scenario.name!r} twice; give each base "
+        if any(b.label == base.label for b in bases):
+            problems.add(key, f"found scenario {base.label!r} twice; give each base "
                               "scenario once")
             continue
-        bases.append(Base(scenario.name, path, raw, scenario))
+        bases.append(base)
     return bases
 
 
@@ -333,10 +386,11 @@ def _design(value: Any, problems: Collector) -> Design:
         problems.add("design.kind", f"found {kind!r}, allowed: {', '.join(map(repr, DESIGNS))}")
         kind = "grid"
     samples = table.get("samples", DEFAULT_SAMPLES.get(kind, 0))
-    if kind == "grid" and "samples" in table:
-        problems.add("design.samples", "a grid has no samples: its points are every "
-                                       "combination of the factors' values")
-    elif kind != "grid" and (type(samples) is not int or not 2 <= samples <= MAX_POINTS):
+    sampled = kind in DEFAULT_SAMPLES
+    if not sampled and "samples" in table:
+        problems.add("design.samples", f"a {kind} design has no samples: its points follow "
+                                       "from the factors' values")
+    elif sampled and (type(samples) is not int or not 2 <= samples <= MAX_POINTS):
         problems.add("design.samples", f"found {samples!r}, allowed: a whole number in "
                                        f"[2, {MAX_POINTS}]")
         samples = 2
@@ -354,7 +408,7 @@ def _design(value: Any, problems: Collector) -> Design:
     if type(seed) is not int or not 0 <= seed < 2**32:
         problems.add("design.seed", f"found {seed!r}, allowed: a whole number in [0, 2**32)")
         seed = 0
-    return Design(kind=kind, samples=samples if kind != "grid" else 0, levels=levels, seed=seed)
+    return Design(kind=kind, samples=samples if sampled else 0, levels=levels, seed=seed)
 
 
 def _run(value: Any, problems: Collector) -> dict:
@@ -429,9 +483,36 @@ def _factor(table: Mapping, prefix: str, design: Design, bases: list[Base],
     if ("values" in table) == ("range" in table):
         problems.add(prefix, "give either values = [...] or range = [low, high]")
         return None
+    scenarios = table.get("scenarios", [])
+    labels = [b.label for b in bases]
+    if "scenarios" in table:
+        if design.kind != "one_at_a_time":
+            problems.add(f"{prefix}.scenarios", "only a one_at_a_time design varies a factor "
+                                                "on some of the base scenarios")
+            return None
+        if (not isinstance(scenarios, list) or not scenarios
+                or not all(isinstance(x, str) for x in scenarios)):
+            problems.add(f"{prefix}.scenarios", f"expected a list of scenario names, found "
+                                                f"{scenarios!r}")
+            return None
+        unknown = [x for x in scenarios if x not in labels]
+        if unknown:
+            problems.add(f"{prefix}.scenarios", f"found {unknown!r}; the base scenarios are "
+                                                f"{labels!r}")
+            return None
+    note = table.get("note", "")
+    if not isinstance(note, str):
+        problems.add(f"{prefix}.note", f"expected a string, found {note!r}")
+        return None
+    if design.kind == "one_at_a_time" and not (isinstance(table.get("values"), list)
+                                               and table["values"]):
+        problems.add(f"{prefix}.values", "a one_at_a_time design needs values = [...]: the "
+                                         "values compared with each scenario's own (the "
+                                         "reference)")
+        return None
     if "values" in table:
         values = table["values"]
-        if design.kind != "grid":
+        if design.kind not in ("grid", "one_at_a_time"):
             problems.add(f"{prefix}.values", f"a {design.kind} design samples a range; give "
                                              "range = [low, high] instead of values")
             return None
@@ -440,7 +521,8 @@ def _factor(table: Mapping, prefix: str, design: Design, bases: list[Base],
             return None
         if "steps" in table:
             problems.add(f"{prefix}.steps", "steps goes with a range, not with values")
-        return Factor(key=key, values=tuple(values), integer=integer)
+        return Factor(key=key, values=tuple(values), integer=integer,
+                      scenarios=tuple(scenarios), note=note)
     bounds = table["range"]
     if (not isinstance(bounds, list) or len(bounds) != 2 or not all(
             isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
@@ -467,7 +549,7 @@ def _factor(table: Mapping, prefix: str, design: Design, bases: list[Base],
                                         "is for grids")
         return None
     return Factor(key=key, low=float(bounds[0]), high=float(bounds[1]), steps=steps,
-                  distribution=distribution, integer=integer)
+                  distribution=distribution, integer=integer, note=note)
 
 
 _MISSING = object()
@@ -539,6 +621,22 @@ def design_points(factors: tuple[Factor, ...], design: Design) -> tuple[np.ndarr
     return np.asarray(sample, dtype=float), values
 
 
+def one_at_a_time_points(bases: list[Base], factors: tuple[Factor, ...]) -> list[tuple]:
+    """(base, values, reference position) of a one-at-a-time design: on each of its
+    scenarios, every factor at the scenario's own value (the reference) and alone at each of
+    its other values."""
+    planned = []
+    for factor in factors:
+        for base in bases:
+            if factor.scenarios and base.label not in factor.scenarios:
+                continue
+            own = value_at(scenario_to_dict(base.scenario), factor.key)
+            reference = len(planned)
+            for value in (own, *(v for v in factor.values if v != own)):
+                planned.append((base, ((factor.key, value),), reference))
+    return planned
+
+
 def _as_number(x) -> float:
     if isinstance(x, bool):
         return float(x)
@@ -547,27 +645,27 @@ def _as_number(x) -> float:
     return math.nan  # strings and lists have no position on an axis
 
 
-def _resolve_points(bases: list[Base], design_values, run: dict,
-                    problems: Collector) -> tuple[Point, ...]:
-    """Every point as a validated scenario; problems name the point and its values."""
+def _resolve_points(planned: list[tuple], run: dict, problems: Collector) -> tuple[Point, ...]:
+    """Every point, given as (base, values, reference[, run settings of its own]), as a
+    validated scenario; problems name the point and its values."""
     points = []
-    for base in bases:
-        for values in design_values:
-            settings = dict(values)
-            if run["horizon_years"] is not None:
-                settings.setdefault("run.horizon_years", run["horizon_years"])
-            settings["run.replications"] = run["replications"]
-            settings["run.seed"] = run["seed"]
-            try:
-                data = set_values(base.raw, settings, source=str(base.path))
-                scenario = parse_scenario(data, source=str(base.path))
-            except ScenarioError as error:
-                shown = ", ".join(f"{k} = {v!r}" for k, v in values)
-                for problem in error.problems[:3]:
-                    problems.add(f"point {len(points)} ({base.label}: {shown})",
-                                 f"{problem.key}: {problem.message}")
-                points.append(None)
-                continue
-            points.append(Point(index=len(points), label=base.label, values=tuple(values),
-                                scenario=scenario))
+    for base, values, reference, *own in planned:
+        settings = dict(values)
+        point_run = {**run, **(own[0] if own else {})}
+        if point_run.get("horizon_years") is not None:
+            settings.setdefault("run.horizon_years", point_run["horizon_years"])
+        settings["run.replications"] = point_run["replications"]
+        settings["run.seed"] = point_run["seed"]
+        try:
+            data = set_values(base.raw, settings, source=str(base.path))
+            scenario = parse_scenario(data, source=str(base.path))
+        except ScenarioError as error:
+            shown = ", ".join(f"{k} = {v!r}" for k, v in values)
+            for problem in error.problems[:3]:
+                problems.add(f"point {len(points)} ({base.label}: {shown})",
+                             f"{problem.key}: {problem.message}")
+            points.append(None)
+            continue
+        points.append(Point(index=len(points), label=base.label, values=tuple(values),
+                            scenario=scenario, reference=reference))
     return tuple(points)

@@ -11,9 +11,10 @@ Tables:
 - ``meta``: the experiment's fingerprint, the package version, the resolved experiment;
 - ``points``: each point's scenario and factor values (JSON);
 - ``chunks``: the finished chunks (point, first replication, count, seconds);
-- ``runs``: one row per finished replication: end month, outcome, member exits;
+- ``runs``: one row per finished replication: end month, outcome, member exits, the month of
+  the first exit (-1 if none);
 - ``trajectories``: per chunk and month, the replications standing and the exact fixed-point
-  sums of trust, ownership, value and quality over them;
+  sums of trust, ownership, value and quality over them, and of their squares;
 - ``events``: the event log, only when the experiment asks for it (``keep_events``);
 - ``failures``: chunks that raised, with the point's parameters and the traceback;
 - ``point_results``: the summary of every point, written when the work is done.
@@ -50,12 +51,14 @@ CREATE TABLE IF NOT EXISTS chunks (
     seconds REAL NOT NULL, finished TEXT NOT NULL, PRIMARY KEY (point, first));
 CREATE TABLE IF NOT EXISTS runs (
     point INTEGER NOT NULL, replication INTEGER NOT NULL, end_month INTEGER NOT NULL,
-    outcome TEXT NOT NULL, n_member_exits INTEGER NOT NULL,
+    outcome TEXT NOT NULL, n_member_exits INTEGER NOT NULL, first_exit_month INTEGER NOT NULL,
     PRIMARY KEY (point, replication)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS trajectories (
     point INTEGER NOT NULL, first INTEGER NOT NULL, month INTEGER NOT NULL,
     standing INTEGER NOT NULL, trust_sum INTEGER NOT NULL, ownership_sum INTEGER NOT NULL,
-    value_sum INTEGER NOT NULL, quality_sum INTEGER NOT NULL,
+    value_sum INTEGER NOT NULL, quality_sum INTEGER NOT NULL, trust_square_sum INTEGER NOT NULL,
+    ownership_square_sum INTEGER NOT NULL, value_square_sum INTEGER NOT NULL,
+    quality_square_sum INTEGER NOT NULL,
     PRIMARY KEY (point, first, month)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events (
     point INTEGER NOT NULL, replication INTEGER NOT NULL, month INTEGER NOT NULL,
@@ -77,6 +80,7 @@ class ChunkOutcome:
     runs: np.ndarray               # RUN_DTYPE rows, in replication order
     standing: np.ndarray           # (months,) int64
     sums: np.ndarray               # (metrics, months) int64, fixed point
+    square_sums: np.ndarray        # (metrics, months) int64, coarser fixed point
     events: np.ndarray | None      # EVENT_DTYPE rows, or None
     seconds: float
 
@@ -163,16 +167,19 @@ class Store:
         names = np.array([OUTCOME_NAMES[code] for code in range(len(OUTCOME_NAMES))])
         run_rows = zip([outcome.point] * len(runs), runs["replication"].tolist(),
                        runs["end_month"].tolist(), names[runs["outcome"]].tolist(),
-                       runs["n_member_exits"].tolist(), strict=True)
+                       runs["n_member_exits"].tolist(), runs["first_exit_month"].tolist(),
+                       strict=True)
         months = np.arange(len(outcome.standing))
         trajectory_rows = zip([outcome.point] * len(months), [outcome.first] * len(months),
                               months.tolist(), outcome.standing.tolist(),
                               *(outcome.sums[k].tolist() for k in range(len(METRICS))),
+                              *(outcome.square_sums[k].tolist() for k in range(len(METRICS))),
                               strict=True)
         with self.transaction():
-            self.connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?)", run_rows)
-            self.connection.executemany("INSERT INTO trajectories VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                        trajectory_rows)
+            self.connection.executemany("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", run_rows)
+            self.connection.executemany(
+                "INSERT INTO trajectories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                trajectory_rows)
             if outcome.events is not None and len(outcome.events):
                 e = outcome.events
                 self.connection.executemany(
@@ -202,34 +209,39 @@ class Store:
 
     # -- reading back ---------------------------------------------------------------------------
 
-    def point_runs(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-        """(point, end_month, outcome label) of every point with finished runs, in point
-        order, replications in order."""
+    def point_runs(self) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+        """(point, end_month, outcome label, first_exit_month) of every point with finished
+        runs, in point order, replications in order."""
         cursor = self.connection.execute(
-            "SELECT point, end_month, outcome FROM runs ORDER BY point, replication")
-        current, months, outcomes = None, [], []
-        for point, month, outcome in cursor:
+            "SELECT point, end_month, outcome, first_exit_month FROM runs "
+            "ORDER BY point, replication")
+        current, rows = None, []
+        for point, *row in cursor:
             if point != current and current is not None:
-                yield current, np.array(months), np.array(outcomes)
-                months, outcomes = [], []
+                yield current, *_columns(rows)
+                rows = []
             current = point
-            months.append(month)
-            outcomes.append(outcome)
+            rows.append(row)
         if current is not None:
-            yield current, np.array(months), np.array(outcomes)
+            yield current, *_columns(rows)
 
-    def trajectory_sums(self, point: int, horizon_months: int) -> tuple[np.ndarray, np.ndarray]:
-        """Replications standing and fixed-point sums per month of one point, all chunks
-        added (exact integers, so the order of the chunks does not matter)."""
+    def trajectory_sums(self, point: int, horizon_months: int):
+        """Replications standing, and fixed-point sums and square sums per month, of one
+        point, all chunks added (exact integers: the order of the chunks does not matter)."""
         standing = np.zeros(horizon_months, dtype=np.int64)
         sums = np.zeros((len(METRICS), horizon_months), dtype=np.int64)
+        squares = np.zeros((len(METRICS), horizon_months), dtype=np.int64)
+        metric_columns = ", ".join(f"SUM({m}_sum)" for m in METRICS)
+        square_columns = ", ".join(f"SUM({m}_square_sum)" for m in METRICS)
         cursor = self.connection.execute(
-            "SELECT month, SUM(standing), SUM(trust_sum), SUM(ownership_sum), SUM(value_sum), "
-            "SUM(quality_sum) FROM trajectories WHERE point = ? GROUP BY month", (point,))
-        for month, n, *metric_sums in cursor:
+            f"SELECT month, SUM(standing), {metric_columns}, {square_columns} FROM trajectories "
+            "WHERE point = ? GROUP BY month", (point,))
+        k = len(METRICS)
+        for month, n, *values in cursor:
             standing[month] = n
-            sums[:, month] = metric_sums
-        return standing, sums
+            sums[:, month] = values[:k]
+            squares[:, month] = values[k:]
+        return standing, sums, squares
 
     def write_point_results(self, columns: list[str], rows: list[tuple]) -> None:
         """Replace the ``point_results`` table (the summary of every point)."""
@@ -246,6 +258,11 @@ class Store:
 
     def transaction(self):
         return _Transaction(self.connection)
+
+
+def _columns(rows: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    months, outcomes, first_exits = zip(*rows, strict=True)
+    return np.array(months), np.array(outcomes), np.array(first_exits)
 
 
 class _Transaction:

@@ -43,6 +43,7 @@ SWEEP_OUTPUT_NAMES = frozenset({
     STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm", "points.csv", "failures.csv",
     "manifest.json", "stability_by_factor.png", "heatmap.png", "curves.png",
     "morris.csv", "sobol.csv", "noise.csv", "morris.png", "sobol.png", "report.md",
+    "effects.csv", "effects.md",
 })
 
 
@@ -72,19 +73,24 @@ def run_chunk(task: ChunkTask) -> ChunkOutcome | ChunkFailure:
         return ChunkFailure(task.point, task.first, task.count,
                             f"{type(error).__name__}: {error}", traceback.format_exc())
     return ChunkOutcome(task.point, task.first, result.runs, result.trajectories.standing,
-                        result.trajectories.sums, result.events if task.keep_events else None,
+                        result.trajectories.sums, result.trajectories.square_sums,
+                        result.events if task.keep_events else None,
                         time.perf_counter() - started)
 
 
 def chunk_tasks(experiment: Experiment) -> list[ChunkTask]:
-    """Every chunk of every point, in point order."""
-    n = experiment.replications
-    n_chunks = -(-n // CHUNK_SIZE)
-    size = -(-n // n_chunks)  # equal chunks: a point of 2,500 runs as 1,250 + 1,250
-    return [ChunkTask(point.index, experiment.point_stream(point.index), first,
-                      min(size, n - first), point.scenario, experiment.seed,
-                      experiment.keep_events)
-            for point in experiment.points for first in range(0, n, size)]
+    """Every chunk of every point, in point order (each point runs its scenario's
+    replications)."""
+    tasks = []
+    for point in experiment.points:
+        n = point.scenario.run.replications
+        n_chunks = -(-n // CHUNK_SIZE)
+        size = -(-n // n_chunks)  # equal chunks: a point of 2,500 runs as 1,250 + 1,250
+        tasks += [ChunkTask(point.index, experiment.point_stream(point.index), first,
+                            min(size, n - first), point.scenario, experiment.seed,
+                            experiment.keep_events)
+                  for first in range(0, n, size)]
+    return tasks
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,7 +152,7 @@ class SweepResult:
         with Store(self.folder / STORE_NAME) as store:
             for point in self.experiment.points:
                 horizon = point.scenario.run.horizon_months
-                standing, sums = store.trajectory_sums(point.index, horizon)
+                standing, sums, _ = store.trajectory_sums(point.index, horizon)
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out[point.index] = {"standing": standing, **{
                         metric: np.where(standing > 0, sums[k] / FIXED_POINT / standing,
@@ -175,9 +181,9 @@ def _plain(x):
 def point_curves(experiment: Experiment, store: Store) -> dict[int, StabilityCurves]:
     """The curves of every point with finished runs, from the store."""
     curves: dict[int, StabilityCurves] = {}
-    for point, months, outcomes in store.point_runs():
+    for point, months, outcomes, first_exits in store.point_runs():
         horizon = experiment.points[point].scenario.run.horizon_months
-        curves[point] = stability_curves(months, outcomes, horizon)
+        curves[point] = stability_curves(months, outcomes, horizon, first_exit_month=first_exits)
     return curves
 
 
@@ -189,6 +195,8 @@ def points_table(experiment: Experiment, curves: dict[int, StabilityCurves]) -> 
     summary_columns = ["n_replications"]
     for y in SUMMARY_YEARS:
         summary_columns += [f"s_{y}y", f"s_{y}y_low", f"s_{y}y_high"]
+    for y in SUMMARY_YEARS:
+        summary_columns += [f"intact_{y}y", f"intact_{y}y_low", f"intact_{y}y_high"]
     summary_columns += ["median_lifetime_years", "dissolution_10y", "merger_10y",
                         "share_dissolution", "share_merger", "share_censored", "status"]
     for name in summary_columns:
@@ -198,9 +206,10 @@ def points_table(experiment: Experiment, curves: dict[int, StabilityCurves]) -> 
         columns["scenario"].append(point.label)
         values = dict(point.values)
         for f in experiment.factors:
-            columns[f.column].append(values[f.key])
+            # a one-at-a-time point sets one factor: the others keep the scenario's own value
+            columns[f.column].append(values.get(f.key))
         for name, value in _point_summary(curves.get(point.index),
-                                          experiment.replications).items():
+                                          point.scenario.run.replications).items():
             columns[name].append(value)
     return {name: _column(values) for name, values in columns.items()}
 
@@ -213,6 +222,11 @@ def _point_summary(curves: StabilityCurves | None, expected: int) -> dict:
         out[f"s_{y}y"] = curves.survival_at(y) if inside else nan
         low, high = curves.survival_ci_at(y) if inside else (nan, nan)
         out[f"s_{y}y_low"], out[f"s_{y}y_high"] = low, high
+    for y in SUMMARY_YEARS:
+        inside = curves is not None and y * 12 <= curves.horizon_months
+        out[f"intact_{y}y"] = curves.intact_at(y) if inside else nan
+        low, high = curves.intact_ci_at(y) if inside else (nan, nan)
+        out[f"intact_{y}y_low"], out[f"intact_{y}y_high"] = low, high
     has_10y = curves is not None and curves.horizon_months >= 120
     median = None if curves is None else curves.median_lifetime_years
     out["median_lifetime_years"] = nan if median is None else median
@@ -354,7 +368,7 @@ def _stored_table(experiment: Experiment, store: Store) -> dict | None:
         return None
     columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
     for f in experiment.factors:
-        columns[f.column] = [dict(p.values)[f.key] for p in experiment.points]
+        columns[f.column] = [dict(p.values).get(f.key) for p in experiment.points]
     return {name: _column([float("nan") if v is None else v for v in values])
             for name, values in columns.items()}
 

@@ -26,7 +26,6 @@ from .rules import (
     MERGER,
     RUNNING,
     any_axis,
-    max_axis,
     sum_axis,
 )
 from .seeding import N_PORTFOLIOS
@@ -75,8 +74,9 @@ class State:
     is_centrumgemeente: np.ndarray    # (R,) bool
     provincial_pressure: np.ndarray   # (R,)
     population: np.ndarray            # (R, M) inhabitants (0 for absent slots)
-    agenda: np.ndarray                # (R, M, D) profile of challenges (opgaven) in [0, 1]
-    pair_similarity: np.ndarray       # (R, K) agenda similarity of each pair (agendas are fixed)
+    agenda: np.ndarray                # (R, M, D) profile of challenges (opgaven) in [0, 1];
+                                      #        drifts at elections
+    pair_similarity: np.ndarray       # (R, K) agenda similarity of each pair
     levers: LeverArrays
     # municipalities
     status: np.ndarray                # (R, M) MEMBER, LEAVING, LEFT, MERGED or ABSENT
@@ -100,12 +100,16 @@ class State:
     exit_month: np.ndarray            # (R, M) month an announced exit takes effect, -1 if none
     autonomy_preference: np.ndarray   # (R, M)
     control_demand: np.ndarray        # (R, M)
-    merger_preference: np.ndarray     # (R, M)
+    merger_support: np.ndarray        # (R, M) the council's support for a merger, [0, 1]
+    merger_base: np.ndarray           # (R, M) the merger preference it started with
+    merger_position: np.ndarray       # (R, M) int8: +1 yes, -1 no, 0 none taken
+    support_at_vote: np.ndarray       # (R, M) the council's support when it took its position
     council_scepticism: np.ndarray    # (R, M)
     ownership: np.ndarray             # (R, M)
+    burden: np.ndarray                # (R, M) accumulated burden of joint operation
     value: np.ndarray                 # (R, M) perceived net value this month
-    smoothed_value: np.ndarray        # (R, M) the council's year of experience
-    frustration: np.ndarray           # (R, M) over a blocked merger
+    smoothed_value: np.ndarray        # (R, M) the council's judgement on its experience
+    frustration: np.ndarray           # (R, M) value lost over a blocked merger, fading
     crisis_window_until: np.ndarray   # (R, M) last month of a decision window after a crisis
     # wethouders: one per portfolio per member
     stance: np.ndarray                # (R, P, M) towards the shared organisation, [0, 1]
@@ -122,12 +126,15 @@ class State:
     quality: np.ndarray               # (R,)
     incident_load: np.ndarray         # (R,) recent incidents, decaying
     merger_blocked_until: np.ndarray  # (R,) no new initiative before this month
+    step_vote_held: np.ndarray        # (R,) bool: the planned merger of a step design was voted
     # ending
     outcome: np.ndarray               # (R,) RUNNING, DISSOLUTION or MERGER
     end_month: np.ndarray             # (R,) month the arrangement ended, -1 while running
     pending_outcome: np.ndarray       # (R,) decided ending, RUNNING if none
     pending_end_month: np.ndarray     # (R,)
     n_member_exits: np.ndarray        # (R,) exits that took effect
+    left_month: np.ndarray            # (R, M) month a member's exit took effect, -1 if none
+    first_exit_month: np.ndarray      # (R,) month the first member left, -1 if none
     events: list = field(default_factory=list)
     record_events: bool = True        # False: keep no event log (sweeps that do not need it)
 
@@ -185,7 +192,6 @@ def sample_arrangements(sample: PopulationSample, draws, n_slots: int) -> dict:
     """
     a = draws["sample_arrangement"]
     m = draws["sample_member"]
-    r = len(a)
     sizes = np.array([n for n, _ in sample.n_members_weights])
     n_members = sizes[_choose(a[:, 0], [w for _, w in sample.n_members_weights])]
     arrangement_names = [name for name, _ in sample.arrangement_weights]
@@ -224,7 +230,7 @@ def sample_arrangements(sample: PopulationSample, draws, n_slots: int) -> dict:
         "start_month": start_month,
         "is_centrumgemeente": centrum,
         "prior_cooperation_years": _in_range(a[:, 9], sample.prior_cooperation_years),
-        "provincial_pressure": np.zeros(r),
+        "provincial_pressure": _in_range(a[:, 17], sample.provincial_merger_pressure),
         "levers": {
             "designed_as_step_to_merger": a[:, 4] < sample.p_designed_as_step_to_merger,
             "culture_build_new": _in_range(a[:, 10], sample.culture_build_new),
@@ -281,6 +287,13 @@ def _lever_arrays(levers: Levers, overrides: dict, r: int) -> LeverArrays:
     )
 
 
+def around_mean(mean, u):
+    """Uniform on the widest interval around ``mean`` that stays inside [0, 1], so that the
+    mean is ``mean``: a definition of the spread of directors' bias and effort."""
+    half = np.minimum(mean, 1.0 - mean)
+    return mean + half * (2.0 * u - 1.0)
+
+
 def draw_director(behaviour: Behaviour, u, separate):
     """Competence, bias towards the largest member, and effort on the boards of a new
     director; a separate director is less biased and spends more effort on relationships."""
@@ -289,9 +302,7 @@ def draw_director(behaviour: Behaviour, u, separate):
                          behaviour.director_bias_combined_role)
     mean_effort = np.where(separate, behaviour.director_effort_separate,
                            behaviour.director_effort_combined_role)
-    bias = np.clip(mean_bias * 2.0 * u[:, 1], 0.0, 1.0)
-    effort = np.clip(mean_effort + 0.3 * (u[:, 2] - 0.5), 0.0, 1.0)
-    return competence, bias, effort
+    return competence, around_mean(mean_bias, u[:, 1]), around_mean(mean_effort, u[:, 2])
 
 
 def initial_state(scenario: Scenario, draws: dict) -> State:
@@ -313,9 +324,9 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
     competence, bias, effort = draw_director(b, draws["director"], levers.separate_director)
     standalone = rules.standalone_quality(population, b.quality_half_population)
     quality0 = sum_axis(standalone * population) / sum_axis(population)
-    merger_preference = np.clip(arrangement["merger_preference"]
-                                + b.merger_preference_step_design
-                                * levers.designed_as_step_to_merger[:, None], 0.0, 1.0)
+    merger_support = np.clip(arrangement["merger_preference"]
+                             + b.step_design_support
+                             * levers.designed_as_step_to_merger[:, None], 0.0, 1.0)
     zeros = np.zeros((r, n_slots))
     first, second = rules.pair_indices(n_slots)
     state = State(
@@ -344,9 +355,13 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         exit_month=np.full((r, n_slots), -1),
         autonomy_preference=arrangement["autonomy_preference"],
         control_demand=arrangement["control_demand"],
-        merger_preference=merger_preference,
+        merger_support=merger_support,
+        merger_base=merger_support.copy(),
+        merger_position=np.zeros((r, n_slots), dtype=np.int8),
+        support_at_vote=zeros.copy(),
         council_scepticism=arrangement["council_scepticism"],
         ownership=np.full((r, n_slots), b.initial_ownership),
+        burden=zeros.copy(),
         value=zeros.copy(),
         smoothed_value=np.where(present, b.initial_expected_value, 0.0),
         frustration=zeros.copy(),
@@ -360,15 +375,18 @@ def initial_state(scenario: Scenario, draws: dict) -> State:
         bias=bias,
         effort=effort,
         director_since=np.full(r, -1, dtype=np.int64),
-        maturity=np.clip(b.maturity_per_prior_year * prior, 0.0, 0.9),
+        maturity=1.0 - np.exp(-b.maturity_per_prior_year * prior),
         quality=quality0,
         incident_load=np.zeros(r),
         merger_blocked_until=np.zeros(r, dtype=np.int64),
+        step_vote_held=np.zeros(r, dtype=bool),
         outcome=np.full(r, RUNNING, dtype=np.int8),
         end_month=np.full(r, -1),
         pending_outcome=np.full(r, RUNNING, dtype=np.int8),
         pending_end_month=np.full(r, -1),
         n_member_exits=np.zeros(r, dtype=np.int64),
+        left_month=np.full((r, n_slots), -1),
+        first_exit_month=np.full(r, -1),
     )
     refresh_membership(state, Context.for_scenario(scenario))
     return state
@@ -396,6 +414,20 @@ class Context:
         return cls(scenario.behaviour, first, second,
                    rules.pairs_of_member(scenario.max_members), timeline)
 
+    @property
+    def average_competence(self) -> float:
+        """The competence of the average new director: the midpoint of the range."""
+        low, high = self.behaviour.director_competence_range
+        return 0.5 * (low + high)
+
+    @property
+    def commitment_months(self) -> int:
+        return rules.in_months(self.behaviour.commitment_years)
+
+    @property
+    def planned_merger_month(self) -> int:
+        return rules.in_months(self.behaviour.step_design_years)
+
 
 def advance_month(state: State, draws: dict, ctx: Context) -> None:
     """Run one month for every replication, in the order of DESIGN.md section 3."""
@@ -418,6 +450,9 @@ def settle_decisions(state: State, ctx: Context) -> None:
     due_end = state.running & (state.pending_outcome != RUNNING) & (state.pending_end_month <= t)
     if due_exit.any():
         state.status[due_exit] = LEFT
+        state.left_month[due_exit] = t
+        state.first_exit_month = np.where(any_axis(due_exit) & (state.first_exit_month < 0), t,
+                                          state.first_exit_month)
         # DESIGN.md section 5: count the exits the arrangement survived
         state.n_member_exits += sum_axis(due_exit & ~due_end[:, None])
         state.record("member_exit", due_exit)
@@ -452,6 +487,8 @@ def refresh_membership(state: State, ctx: Context, rows=slice(None)) -> None:
 
     state.active[rows] = active
     state.pair_active[rows] = pair_active
+    state.pair_similarity[rows] = rules.agenda_similarity(state.agenda[rows], ctx.first,
+                                                          ctx.second)
     state.member_similarity[rows] = rules.member_mean_over_pairs(
         state.pair_similarity[rows], pair_active, ctx.member_pairs, default=1.0)
     state.combined_population[rows] = combined
@@ -513,38 +550,20 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
     replaced &= active[:, None, :]
     breach_member = np.zeros_like(active)
     if replaced.any():
-        # few wethouders change in a month: update just those
-        r, p, m = np.unravel_index(np.flatnonzero(replaced), replaced.shape)
-        breach, fresh = rules.read_departure(u[r, p, m], election[r],
-                                             b.wethouder_replacement_at_election,
-                                             b.early_departure_per_month,
-                                             b.breach_share_of_departures)
-        breach_member[r[breach], m[breach]] = True
-        state.stance[r, p, m] = rules.new_wethouder_stance(
-            fresh, state.smoothed_value[r, m], b.stance_spread)
-        state.appointed_month[r, p, m] = t
-        # a newcomer inherits the trust between the municipalities, not the person's
-        pairs = ctx.member_pairs[m]                                        # (changes, M-1)
-        state.personal_trust[r[:, None], p[:, None], pairs] = state.municipal_trust[r[:, None],
-                                                                                   pairs]
+        replace_wethouders(state, replaced, u, election, breach_member, ctx)
     if election.any():
-        shift = draws["election_shift"]
-        pull = b.scepticism_value_pull * -np.tanh(state.smoothed_value)
-        at_election = election[:, None] & active
-        state.council_scepticism = np.where(at_election, rules.shift_at_election(
-            state.council_scepticism, shift[:, :, 0], b.election_scepticism_shift, pull),
-            state.council_scepticism)
-        state.autonomy_preference = np.where(at_election, rules.shift_at_election(
-            state.autonomy_preference, shift[:, :, 1], b.election_autonomy_shift),
-            state.autonomy_preference)
+        hold_elections(state, draws["election_shift"], election[:, None] & active, ctx)
     if breach_member.any():
         state.council_scepticism = np.clip(state.council_scepticism
                                            + b.breach_scepticism_jump * breach_member, 0.0, 1.0)
-        # one decision month: the month of the crisis itself (decisions come after shocks)
+        # one decision month: the month of the crisis itself (decisions come after shocks);
+        # the crisis also reopens the council's position on a merger
         state.crisis_window_until = np.where(breach_member, t, state.crisis_window_until)
+        state.merger_position[breach_member] = 0
         state.record("political_breach", breach_member)
 
-    rate = rules.incident_rate(b.incident_rate_per_month, state.competence, state.maturity)
+    rate = rules.incident_rate(b.incident_rate_per_month, b.incident_reduction,
+                               state.competence, state.maturity)
     incidents = rules.poisson_from_uniform(draws["incident"], rate) * state.running
     state.incident_load = state.incident_load * (1.0 - 1.0 / b.incident_memory_months) + incidents
     state.record("incident", incidents > 0)
@@ -557,46 +576,101 @@ def apply_calendar_and_shocks(state: State, draws: dict, ctx: Context) -> None:
         state.record("director_turnover", turnover)
 
 
+def replace_wethouders(state: State, replaced, u, election, breach_member, ctx: Context) -> None:
+    """New wethouders: a stance drawn around what the municipality's experience invites, the
+    pair's municipal trust as their personal trust, and part of the member's ownership lost
+    with the people who built it. Marks the members with a political breach."""
+    b = ctx.behaviour
+    t = state.month
+    # few wethouders change in a month: update just those
+    r, p, m = np.unravel_index(np.flatnonzero(replaced), replaced.shape)
+    breach, fresh = rules.read_departure(u[r, p, m], election[r],
+                                         b.wethouder_replacement_at_election,
+                                         b.early_departure_per_month,
+                                         b.breach_share_of_departures)
+    breach_member[r[breach], m[breach]] = True
+    state.stance[r, p, m] = rules.new_wethouder_stance(
+        fresh, state.smoothed_value[r, m], b.stance_spread)
+    state.appointed_month[r, p, m] = t
+    # a newcomer inherits the trust between the municipalities, not the person's
+    pairs = ctx.member_pairs[m]                                            # (changes, M-1)
+    state.personal_trust[r[:, None], p[:, None], pairs] = state.municipal_trust[r[:, None],
+                                                                               pairs]
+    replaced_share = sum_axis(replaced, 1) / N_PORTFOLIOS                  # (R, M)
+    state.ownership = rules.ownership_after_turnover(state.ownership, replaced_share,
+                                                     b.ownership_turnover_loss)
+
+
+def hold_elections(state: State, shift, voting, ctx: Context) -> None:
+    """A new council: its scepticism, autonomy preference and merger support shift at random
+    (scepticism pulled by experience), its position on a merger is open again, and the
+    coalition's priorities move the member's agenda."""
+    b = ctx.behaviour
+    pull = b.scepticism_value_pull * -np.tanh(state.smoothed_value)
+    half = b.election_attitude_shift
+    state.council_scepticism = np.where(voting, rules.shift_at_election(
+        state.council_scepticism, shift[:, :, 0], half, pull), state.council_scepticism)
+    state.autonomy_preference = np.where(voting, rules.shift_at_election(
+        state.autonomy_preference, shift[:, :, 1], half), state.autonomy_preference)
+    state.merger_support = np.where(voting, rules.shift_at_election(
+        state.merger_support, shift[:, :, 2], half), state.merger_support)
+    reopened = voting & rules.reopened_positions(state.merger_position, state.merger_support,
+                                                 state.support_at_vote)
+    state.merger_position[reopened] = 0
+    state.agenda = np.where(voting[:, :, None], rules.drift_agendas(
+        state.agenda, shift[:, :, 3:], b.agenda_drift_at_election), state.agenda)
+    refresh_membership(state, ctx, np.flatnonzero(any_axis(voting)))  # the similarities
+
+
 def run_organisation(state: State, ctx: Context) -> None:
     """Maturity grows; quality follows what scale, maturity and the director allow."""
     b = ctx.behaviour
     state.maturity = rules.grow_maturity(state.maturity, b.maturity_growth_per_month)
-    target = rules.attainable_quality(state.combined_population, state.maturity, state.competence,
-                                      state.incident_load, b.quality_half_population,
-                                      b.incident_quality_penalty)
+    target = rules.attainable_quality(b, state.combined_population, state.maturity,
+                                      state.competence, state.incident_load,
+                                      ctx.average_competence)
     state.quality = state.quality + b.quality_adjustment_per_month * (target - state.quality)
 
 
 def meet_and_build_trust(state: State, draws: dict, ctx: Context) -> None:
-    """Meetings between counterpart wethouders build or break personal trust; municipal trust
-    follows slowly, fed by the director's effort."""
+    """Meetings between counterpart wethouders build or break personal trust, which erodes
+    without contact; municipal trust follows slowly."""
     b = ctx.behaviour
     lv = state.levers
     stance_gap = np.abs(np.take(state.stance, ctx.first, axis=2)
                         - np.take(state.stance, ctx.second, axis=2))                 # (R, P, K)
     bias_felt = state.bias[:, None] * state.pair_dominance                           # (R, K)
     p_success = rules.meeting_success_probability(
-        b, state.pair_similarity, lv.culture_build_new, state.quality, state.incident_load,
-        stance_gap, bias_felt, state.personal_trust)
+        b, state.pair_similarity, lv.culture_build_new, state.effort, stance_gap, bias_felt,
+        state.personal_trust)
     n = state.meetings
     successes = rules.binomial_from_uniform(draws["meeting"], n, p_success)
     state.personal_trust = rules.update_personal_trust(
         state.personal_trust, successes, n - successes, b.trust_gain_per_success,
-        b.trust_loss_per_failure)
+        b.trust_loss_per_failure, b.trust_decay_per_month)
     personal_mean = sum_axis(state.personal_trust, 1) / N_PORTFOLIOS
     state.municipal_trust = np.where(state.pair_active, rules.update_municipal_trust(
-        state.municipal_trust, personal_mean, b.municipal_trust_rate, state.effort[:, None],
-        b.director_effort_trust_gain), state.municipal_trust)
+        state.municipal_trust, personal_mean, b.municipal_trust_rate), state.municipal_trust)
+
+
+def felt_imposition(state: State, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's participation and felt imposition this month, ``(R, M)`` each."""
+    lv = state.levers
+    chairs = rules.chair_share(state.n_active, lv.has_committees, lv.chairs_in_db,
+                               N_PORTFOLIOS)
+    attendance = sum_axis(state.stance, 1) / N_PORTFOLIOS
+    level = rules.participation(lv.has_committees, chairs, lv.joint_meetings_per_month,
+                                attendance, lv.culture_build_new)
+    centre_partner = state.is_centrumgemeente[:, None] & ~state.is_largest
+    imposition = rules.felt_imposition(ctx.behaviour, level, state.bias, state.dominated,
+                                       centre_partner)
+    return level, imposition
 
 
 def build_ownership(state: State, ctx: Context) -> None:
-    """Eigenaarschap from participation, eroded by imposition."""
+    """Eigenaarschap of each member from its own participation, eroded by imposition."""
     b = ctx.behaviour
-    lv = state.levers
-    level = rules.participation(b, lv.has_committees, lv.chairs_in_db,
-                                lv.joint_meetings_per_month, lv.culture_build_new)
-    centre_partner = state.is_centrumgemeente[:, None] & ~state.is_largest
-    imposition = rules.felt_imposition(b, level, state.bias, state.dominated, centre_partner)
+    level, imposition = felt_imposition(state, ctx)
     state.ownership = np.where(state.active, rules.update_ownership(
         state.ownership, level, imposition, b.ownership_gain_per_month,
         b.ownership_erosion_per_month), state.ownership)
@@ -612,32 +686,41 @@ def member_trust(state: State, ctx: Context) -> np.ndarray:
 
 
 def appraise(state: State, ctx: Context) -> None:
-    """Each council weighs what membership brings against the autonomy given up, the
-    coordination burden, an unfair cost share, frustration and incidents, and judges on about
-    a year of experience."""
+    """Each council weighs what membership brings against the autonomy given up, decisions
+    that feel imposed, the coordination burden, the accumulated burden of joint operation, an
+    unfair cost share, frustration and incidents, and judges on its smoothed experience; its
+    merger support moves with integration, pressure and that judgement."""
     b = ctx.behaviour
     lv = state.levers
     trust = member_trust(state, ctx)
-    scope = 0.5 * (lv.scope_back_office + lv.scope_policy)
+    scope = rules.task_scope(lv.scope_back_office, lv.scope_policy)
     combined = np.maximum(state.combined_population, 1.0)[:, None]
     benefit = rules.membership_benefit(
         b, quality_gain=state.quality[:, None] - state.standalone_quality,
         vulnerability_relief=(1.0 - state.population / combined) * state.maturity[:, None],
         regional_weight=state.regional_weight, trust=trust, scope=scope)
+    _, imposition = felt_imposition(state, ctx)
+    state.burden = rules.accumulate_burden(state.burden, state.member_similarity,
+                                           lv.culture_build_new, lv.scope_policy,
+                                           12.0 * b.burden_memory_years)
     # the host of a centrumgemeente keeps its own staff and is paid for its services: it gives
-    # up no autonomy and pays for no one else
+    # up no autonomy, has nothing imposed, compromises on nothing and pays for no one else
     guest = ~(state.is_centrumgemeente[:, None] & state.is_largest)
-    costs = (guest * rules.autonomy_cost(b, autonomy_preference=state.autonomy_preference,
-                                         control_demand=state.control_demand,
-                                         scope_policy=lv.scope_policy, ownership=state.ownership)
+    costs = (guest * (rules.autonomy_cost(b, autonomy_preference=state.autonomy_preference,
+                                          control_demand=state.control_demand,
+                                          scope_policy=lv.scope_policy,
+                                          ownership=state.ownership)
+                      + rules.imposition_cost(b, imposition=imposition,
+                                              ownership=state.ownership)
+                      + rules.unfairness(b, cost_share=state.cost_share, benefit=benefit,
+                                         active=state.active,
+                                         population_share=state.population_share))
              + rules.coordination_cost(b, n_active=state.n_active,
                                        similarity=state.member_similarity,
                                        culture=lv.culture_build_new, trust=trust,
                                        separate_director=lv.separate_director)
-             + guest * rules.unfairness(b, cost_share=state.cost_share, benefit=benefit,
-                                        active=state.active,
-                                        population_share=state.population_share)
-             + b.frustration_weight * state.frustration
+             + guest * b.burden_cost_weight * state.burden
+             + state.frustration
              + (b.incident_cost_weight * state.incident_load * scope)[:, None])
     state.value = np.where(state.active, benefit - costs, 0.0)
     state.smoothed_value = rules.smooth_value(state.smoothed_value, state.value,
@@ -645,12 +728,15 @@ def appraise(state: State, ctx: Context) -> None:
     target = rules.stance_level(state.smoothed_value)[:, None, :]
     state.stance += b.stance_adaptation_per_month * (target - state.stance)
     state.frustration *= 1.0 - b.frustration_decay_per_month
-    state.merger_preference = rules.drift_merger_preference(
-        state.merger_preference, b.merger_preference_drift, state.maturity, scope)
+    pressure = rules.merger_pressure(state.provincial_pressure, state.standalone_quality)
+    state.merger_support = np.where(state.active, rules.drift_merger_support(
+        b, state.merger_support, state.merger_base, state.maturity * scope, pressure,
+        state.smoothed_value), state.merger_support)
 
 
 def decide(state: State, draws: dict, ctx: Context) -> None:
-    """Exits, dissolution and merger, only in decision windows."""
+    """Exits, dissolution and merger, only in decision windows; membership itself is not
+    reconsidered in the first years (the commitment period)."""
     b = ctx.behaviour
     t = state.month
     calendar = state.start_index + t
@@ -660,33 +746,38 @@ def decide(state: State, draws: dict, ctx: Context) -> None:
     window = (general[:, None] | (state.crisis_window_until >= t)) & open_to_decide[:, None]
     if not window.any():
         return
+    committed = t < ctx.commitment_months
     staying = state.status == MEMBER
 
     # member exit: unilateral, takes effect after the exit lag; computed only for the
     # replications with a window open (elementwise, so the result is the same)
-    rows = np.flatnonzero(any_axis(window))
-    p_exit = rules.exit_probability(b, state.smoothed_value[rows],
-                                    state.council_scepticism[rows],
-                                    state.levers.exit_cost_years[rows])
-    leaves = np.zeros_like(window)
-    leaves[rows] = window[rows] & staying[rows] & (draws["exit"][rows] < p_exit)
-    if leaves.any():
-        state.status[leaves] = LEAVING
-        state.exit_month[leaves] = t + b.exit_lag_months
-        state.record("exit_announced", leaves)
-        exit_due = max_axis(np.where(leaves, t + b.exit_lag_months, -1))
-        ends = rules.exits_end_arrangement(b, leaves, state.status == MEMBER, state.is_largest,
-                                           state.smoothed_value, draws["continue"])
-        schedule_end(state, ends, DISSOLUTION, exit_due)
+    rows = np.flatnonzero(any_axis(window)) if not committed else np.zeros(0, dtype=int)
+    if len(rows):
+        p_exit = rules.exit_probability(b, state.smoothed_value[rows],
+                                        state.council_scepticism[rows],
+                                        state.levers.exit_cost_years[rows],
+                                        state.ownership[rows])
+        leaves = np.zeros_like(window)
+        leaves[rows] = window[rows] & staying[rows] & (draws["exit"][rows] < p_exit)
+        if leaves.any():
+            state.status[leaves] = LEAVING
+            state.exit_month[leaves] = t + rules.EXIT_LAG_MONTHS
+            state.record("exit_announced", leaves)
+            ends = rules.exits_end_arrangement(b, leaves, state.status == MEMBER,
+                                               state.is_largest, state.smoothed_value)
+            schedule_end(state, ends, DISSOLUTION, t + rules.EXIT_LAG_MONTHS)
 
     if not general.any():
         return
-    # dissolution when every member judges the arrangement clearly negative
-    all_negative = general & rules.all_judge_negative(state.smoothed_value, state.active,
-                                                      b.dissolution_value_threshold)
-    schedule_end(state, all_negative, DISSOLUTION, t + b.dissolution_lag_months)
+    if not committed:
+        # dissolution when every member judges the arrangement clearly negative
+        all_negative = general & rules.all_judge_negative(state.smoothed_value, state.active,
+                                                          b.dissolution_value_threshold)
+        schedule_end(state, all_negative, DISSOLUTION, t + rules.DISSOLUTION_LAG_MONTHS)
 
-    # merger: an initiative, then a unanimous vote of the councils
+    # merger: an initiative, then a unanimous vote of the councils; the arrangement itself is
+    # not put in question during the commitment period either, unless the plan of a step
+    # design says so
     calm = general & (state.pending_outcome == RUNNING) & ~any_axis(state.status == LEAVING)
     calm &= state.merger_blocked_until <= t
     if calm.any():
@@ -705,36 +796,48 @@ def schedule_end(state: State, where: np.ndarray, outcome: int, when) -> None:
 
 
 def consider_merger(state: State, draws: dict, ctx: Context, candidates: np.ndarray) -> None:
-    """Merger initiative and vote: one council's no blocks it (Strebel 2019), frustrates the
-    initiators (a frustration that fades slowly) and rules out a new initiative until after the
+    """Merger initiative and vote (Strebel 2019). An arrangement designed as a step to merger
+    follows its plan: it puts the merger to the councils in the first general window after
+    ``step_design_years``, and no one proposes it before. Otherwise the colleges may propose
+    one once the commitment period is over, when support and trust are high enough. Each
+    council votes by its position, which it takes at its first vote and keeps until an
+    election that moves its support against it, or a crisis; one "no" blocks the merger, costs
+    the councils that voted yes (frustration) and rules out a new initiative until after the
     next election."""
     b = ctx.behaviour
     t = state.month
     active = state.active
     n_active = np.maximum(sum_axis(active), 1)
-    mean_preference = sum_axis(state.merger_preference * active) / n_active
+    mean_support = sum_axis(state.merger_support * active) / n_active
     mean_trust = sum_axis(member_trust(state, ctx) * active) / n_active
-    p_initiative = rules.merger_initiative_probability(
-        b, mean_preference, mean_trust, state.maturity, state.provincial_pressure,
-        state.levers.designed_as_step_to_merger)
-    initiative = candidates & (draws["merger_initiative"] < p_initiative)
+    p_initiative = rules.merger_initiative_probability(b, mean_support, mean_trust)
+    step = state.levers.designed_as_step_to_merger
+    planned = step & ~state.step_vote_held & (t >= ctx.planned_merger_month)
+    spontaneous = ((draws["merger_initiative"] < p_initiative) & (t >= ctx.commitment_months)
+                   & (~step | state.step_vote_held))
+    initiative = candidates & (planned | spontaneous)
     if not initiative.any():
         return
     state.record("merger_initiative", initiative)
-    largest = np.maximum(max_axis(state.population * active), 1.0)[:, None]
-    p_yes = rules.merger_yes_probability(b, state.merger_preference, state.council_scepticism,
-                                         state.autonomy_preference, state.population / largest)
-    votes_no = active & (draws["merger_vote"] >= p_yes)
+    state.step_vote_held |= initiative & state.levers.designed_as_step_to_merger
+    undecided = initiative[:, None] & active & (state.merger_position == 0)
+    if undecided.any():
+        p_yes = rules.merger_yes_probability(b, state.merger_support, state.council_scepticism,
+                                             state.autonomy_preference, state.dominated)
+        choice = np.where(draws["merger_vote"] < p_yes, 1, -1).astype(np.int8)
+        state.merger_position = np.where(undecided, choice, state.merger_position)
+        state.support_at_vote = np.where(undecided, state.merger_support,
+                                         state.support_at_vote)
+    votes_no = active & (state.merger_position < 0)
     blocked = initiative & any_axis(votes_no)
     approved = initiative & ~blocked
     if approved.any():
         state.record("merger_approved", approved)
-        schedule_end(state, approved, MERGER, t + b.merger_lag_months)
+        schedule_end(state, approved, MERGER, t + rules.MERGER_LAG_MONTHS)
     if blocked.any():
         state.record("merger_blocked", blocked)
-        initiators = blocked[:, None] & active & (state.merger_preference > 0.5)
-        state.frustration = np.clip(state.frustration + b.frustration_per_blocked_merger
-                                    * initiators, 0.0, 1.0)
+        voted_yes = blocked[:, None] & active & (state.merger_position > 0)
+        state.frustration = state.frustration + b.frustration_per_blocked_merger * voted_yes
         after_election = rules.first_window_after_next_election(state.start_index + t)
         state.merger_blocked_until = np.where(blocked, after_election - state.start_index,
                                               state.merger_blocked_until)

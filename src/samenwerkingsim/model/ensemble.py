@@ -15,11 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import Context, State, advance_month, initial_state, observe
-from .params import Scenario
+from .params import MAX_MEMBERS, Scenario
 from .seeding import ReplicationStreams
 
 METRICS = ("trust", "ownership", "value", "quality")
 FIXED_POINT = 2.0 ** 32  # sums in fixed point are exact, so merging order cannot matter
+# squares in a coarser fixed point, so that 10 million squares of values up to 1000 fit in
+# int64 (1e7 x 1e6 x 2**16 < 2**63); enough for a standard error
+SQUARE_FIXED_POINT = 2.0 ** 16
 QUANTILES = (0.05, 0.95)
 
 
@@ -151,8 +154,11 @@ METRIC_BINS: dict[str, FixedBins] = {"trust": UNIT_BINS, "ownership": UNIT_BINS,
 
 RUN_DTYPE = np.dtype([("replication", np.int64), ("end_month", np.int64),
                       ("outcome", np.int8), ("n_member_exits", np.int64),
-                      ("n_members", np.int64), ("centrumgemeente", bool),
-                      ("designed_as_step_to_merger", bool), ("start_year", np.int64)])
+                      ("first_exit_month", np.int64), ("n_members", np.int64),
+                      ("centrumgemeente", bool), ("designed_as_step_to_merger", bool),
+                      ("start_year", np.int64),
+                      # month each member slot's exit took effect, -1 if it did not leave
+                      ("left_month", np.int16, (MAX_MEMBERS,))])
 # compact: 100,000 forty-year replications log some ten million events
 EVENT_DTYPE = np.dtype([("replication", np.int32), ("month", np.int16), ("event", np.int8),
                         ("member", np.int8)])
@@ -168,6 +174,9 @@ class Trajectories:
         Replications standing in each month.
     sums : ndarray of int64, shape (metrics, months)
         Sums of the observations in fixed point (units of ``1 / FIXED_POINT``).
+    square_sums : ndarray of int64, shape (metrics, months)
+        Sums of their squares in fixed point (units of ``1 / SQUARE_FIXED_POINT``), for
+        standard errors of the means.
     histograms : dict of str to ndarray of int32, shape (months, n_bins)
         Counts per month on the fixed bins :data:`METRIC_BINS` of each metric; empty when
         made with ``histograms=False`` (means only, as sweeps keep them).
@@ -177,6 +186,7 @@ class Trajectories:
         self.horizon_months = horizon_months
         self.standing = np.zeros(horizon_months, dtype=np.int64)
         self.sums = np.zeros((len(METRICS), horizon_months), dtype=np.int64)
+        self.square_sums = np.zeros((len(METRICS), horizon_months), dtype=np.int64)
         # int32: a bin counts at most the number of replications (at most 10 million)
         self.histograms = {metric: np.zeros((horizon_months, METRIC_BINS[metric].n_bins),
                                             dtype=np.int32)
@@ -192,6 +202,9 @@ class Trajectories:
             # integers below 2**53 add exactly in float64, so the cast back loses nothing
             self.sums[k] += np.bincount(months[standing], weights=np.rint(x * FIXED_POINT),
                                         minlength=self.horizon_months).astype(np.int64)
+            self.square_sums[k] += np.bincount(
+                months[standing], weights=np.rint(x * x * SQUARE_FIXED_POINT),
+                minlength=self.horizon_months).astype(np.int64)
             if metric in self.histograms:
                 bins = METRIC_BINS[metric]
                 flat = np.bincount(months[standing] * bins.n_bins + bins.index(x),
@@ -201,6 +214,7 @@ class Trajectories:
     def merge(self, other: Trajectories) -> None:
         self.standing += other.standing
         self.sums += other.sums
+        self.square_sums += other.square_sums
         for metric in self.histograms:
             self.histograms[metric] += other.histograms[metric]
 
@@ -273,6 +287,9 @@ def run_rows(state: State, replications, horizon_months: int) -> np.ndarray:
     rows["end_month"] = np.where(state.end_month >= 0, state.end_month, horizon_months)
     rows["outcome"] = state.outcome
     rows["n_member_exits"] = state.n_member_exits
+    rows["first_exit_month"] = state.first_exit_month
+    rows["left_month"] = -1
+    rows["left_month"][:, :state.left_month.shape[1]] = state.left_month
     rows["n_members"] = (state.population > 0).sum(axis=1)
     rows["centrumgemeente"] = state.is_centrumgemeente
     rows["designed_as_step_to_merger"] = state.levers.designed_as_step_to_merger

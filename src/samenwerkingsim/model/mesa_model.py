@@ -45,7 +45,10 @@ class Municipality(mesa.Agent):
     smoothed_value = property(lambda self: float(self._get("smoothed_value")))
     autonomy_preference = property(lambda self: float(self._get("autonomy_preference")))
     control_demand = property(lambda self: float(self._get("control_demand")))
-    merger_preference = property(lambda self: float(self._get("merger_preference")))
+    merger_support = property(lambda self: float(self._get("merger_support")))
+    merger_position = property(lambda self: {1: "yes", -1: "no", 0: "none"}[
+        int(self._get("merger_position"))])
+    burden = property(lambda self: float(self._get("burden")))
     council_scepticism = property(lambda self: float(self._get("council_scepticism")))
     frustration = property(lambda self: float(self._get("frustration")))
     agenda = property(lambda self: tuple(self._get("agenda").tolist()))

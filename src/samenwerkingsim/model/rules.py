@@ -22,6 +22,14 @@ RUNNING, DISSOLUTION, MERGER = 0, 1, 2
 
 MAX_MEETINGS_PER_MONTH = 7  # joint (<= 5) + committee (1) + Dagelijks Bestuur (1)
 
+# Definitions and facts, not behavioural parameters (docs/ODD.md section 9):
+WEEKLY = 4.3                 # meetings a month of a weekly meeting: full participation by meeting
+EXIT_LAG_MONTHS = 12         # an exit takes effect after about 12 months (targets.toml context)
+DISSOLUTION_LAG_MONTHS = 12  # an ontvlechting takes about a year, like an exit (assumption)
+MERGER_LAG_MONTHS = 24       # from the councils' yes to the new municipality (the Wet arhi
+                             # procedure takes about two years)
+N_PARTICIPATION_FORMS = 5    # DB seat, committee seats, chairs, joint meetings, co-building
+
 
 def sigmoid(x):
     """Logistic function, mapping log-odds to a probability."""
@@ -202,7 +210,10 @@ def read_departure(u, election, p_replace, p_depart, breach_share):
 
 
 def stance_level(smoothed_value):
-    """The stance towards the shared organisation that a municipality's experience invites."""
+    """The stance towards the shared organisation that a municipality's experience invites.
+
+    A definition of the stance scale: 0.5 at a neutral judgement, 0.88 at a value of +1 and
+    0.12 at -1 (the logistic of twice the value)."""
     return sigmoid(2.0 * smoothed_value)
 
 
@@ -220,10 +231,18 @@ def shift_at_election(level, u, half_width, pull=None):
     return np.clip(shifted, 0.0, 1.0)
 
 
-def incident_rate(base_rate, competence, maturity):
+def incident_rate(base_rate, reduction, competence, maturity):
     """Incidents (cost overruns, service failures) per month: fewer with a competent director
-    and a mature organisation."""
-    return base_rate * (1.6 - competence) * (1.5 - maturity)
+    and a mature organisation, which remove a share ``reduction`` of the base rate when both
+    are at 1 (each half of it)."""
+    return base_rate * (1.0 - reduction * 0.5 * (competence + maturity))
+
+
+def drift_agendas(agenda, u, half_width):
+    """Agendas (opgaven) after an election: each dimension shifts at random by at most
+    ``half_width`` as a new coalition reorders its priorities, so members drift apart over
+    the years unless their challenges stay alike."""
+    return np.clip(agenda + half_width * (2.0 * u - 1.0), 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,15 +254,16 @@ def standalone_quality(population, half_population):
     return population / (population + half_population)
 
 
-def attainable_quality(combined_population, maturity, competence, incident_load,
-                       half_population, incident_penalty):
-    """Quality the shared organisation can reach now: scale, maturity, director competence,
-    minus the damage of recent incidents."""
-    scale = standalone_quality(combined_population, half_population)
-    # a new organisation starts below its scale (the transition dip) and a competent director
-    # lifts it a little above
-    level = scale * (0.8 + 0.2 * maturity) * (0.9 + 0.2 * competence)
-    return np.clip(level - incident_penalty * incident_load, 0.0, 1.0)
+def attainable_quality(behaviour, combined_population, maturity, competence, incident_load,
+                       average_competence):
+    """Quality the shared organisation can reach now: its scale, less the transition dip of an
+    organisation that is not yet integrated, more or less as the director is more or less
+    competent than the average new director, minus the damage of recent incidents."""
+    b = behaviour
+    scale = standalone_quality(combined_population, b.quality_half_population)
+    level = (scale * (1.0 - b.transition_quality_dip * (1.0 - maturity))
+             * (1.0 + b.competence_quality_effect * (competence - average_competence)))
+    return np.clip(level - b.incident_quality_penalty * incident_load, 0.0, 1.0)
 
 
 def grow_maturity(maturity, rate):
@@ -270,77 +290,93 @@ def meetings_per_month(joint_meetings, has_committees, chairs_in_db, n_portfolio
     return joint + committee + in_db
 
 
-def meeting_success_probability(behaviour, similarity, culture, quality, incident_load,
-                                stance_gap, bias, trust):
+def meeting_success_probability(behaviour, similarity, culture, effort, stance_gap, bias,
+                                trust):
     """Chance that a meeting between two wethouders succeeds (Ansell & Gash 2008: face-to-face
     dialogue, shared understanding and small wins build trust).
 
-    Rises with agenda similarity, build-new culture, quality and existing trust; falls with
-    incidents, differing stances and the director's bias. ``culture``, ``quality`` and
-    ``incident_load`` are ``(R,)``; ``similarity`` and ``bias`` ``(R, K)``; ``stance_gap`` and
-    ``trust`` ``(R, P, K)``.
+    Rises with agenda similarity, build-new culture, the director's effort in preparing the
+    boards and existing trust; falls with differing stances and the director's bias as felt
+    in the pair. The logit is linear in these quantities (no centring), so each slope keeps its
+    sign and meaning whatever the sample. ``culture`` and ``effort`` are ``(R,)``;
+    ``similarity`` and ``bias`` ``(R, K)``; ``stance_gap`` and ``trust`` ``(R, P, K)``.
     """
     b = behaviour
     # per-replication terms, then per-pair terms, then per-wethouder terms: one broadcast each
     # instead of broadcasting on the largest arrays (several times faster)
-    logit = (b.meeting_success_logit
-             + b.meeting_culture_effect * (culture - 0.5)
-             + b.meeting_quality_effect * (quality - 0.5)
-             - b.meeting_incident_effect * incident_load)
-    logit = (logit[:, None] + b.meeting_similarity_effect * (similarity - 0.5)
+    logit = (b.meeting_success_logit + b.meeting_culture_effect * culture
+             + b.meeting_effort_effect * effort)
+    logit = (logit[:, None] + b.meeting_similarity_effect * similarity
              - b.meeting_bias_effect * bias)
-    logit = (b.meeting_trust_effect * (trust - 0.5) - b.meeting_stance_effect * stance_gap
+    logit = (b.meeting_trust_effect * trust - b.meeting_stance_effect * stance_gap
              + logit[:, None, :])
     return sigmoid(logit)
 
 
-def update_personal_trust(trust, successes, failures, gain, loss):
-    """Trust rises slowly after success and falls faster after failure (negativity bias)."""
-    trust = trust + gain * successes * (1.0 - trust)
-    trust = trust - loss * failures * trust
-    return np.clip(trust, 0.0, 1.0)
+def update_personal_trust(trust, successes, failures, gain, loss, decay):
+    """Trust rises slowly after success, falls faster after failure (negativity bias) and
+    erodes without contact, so that the level of trust, not only its speed, depends on how
+    often people meet: the equilibrium with n meetings a month of success chance p is, to
+    first order, ``g n p / (g n p + l n (1 - p) + decay)``. Each meeting compounds (a success
+    closes a share ``gain`` of the gap to 1, a failure takes a share ``loss`` of what there
+    is), so trust stays in [0, 1] however many meetings fail."""
+    trust = trust * (1.0 - decay)
+    trust = trust + (1.0 - trust) * (1.0 - (1.0 - gain) ** successes)
+    return trust * (1.0 - loss) ** failures
 
 
-def update_municipal_trust(municipal, personal_mean, rate, effort, effort_gain):
+def update_municipal_trust(municipal, personal_mean, rate):
     """Trust between municipalities follows personal trust slowly (Zaheer et al. 1998: it
-    outlives the persons), and the director's work on relationships feeds it directly."""
-    municipal = municipal + rate * (personal_mean - municipal)
-    return np.clip(municipal + effort_gain * effort * (1.0 - municipal), 0.0, 1.0)
+    outlives the persons)."""
+    return np.clip(municipal + rate * (personal_mean - municipal), 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------------------------
 # 4. Ownership (success factor 2)
 
 
-def participation(behaviour, has_committees, chairs_in_db, joint_meetings, culture):
-    """Real participation in the shared organisation, ``(R,)`` in [0, 1]: a DB seat, committee
-    seats, chairs in the DB, joint meetings, co-building."""
-    b = behaviour
-    level = (b.participation_db_seat
-             + b.participation_committees * has_committees
-             + b.participation_chairs * (has_committees & chairs_in_db)
-             + b.participation_weekly_meetings * np.minimum(joint_meetings / 4.3, 1.0)
-             + b.participation_build_new * culture)
-    return np.clip(level, 0.0, 1.0)
+def chair_share(n_active, has_committees, chairs_in_db, n_portfolios):
+    """Each member's share of the committee chairs that sit in the Dagelijks Bestuur, ``(R,)``:
+    one committee per portfolio, the chairs spread evenly, at most one a member counted."""
+    share = np.minimum(1.0, n_portfolios / np.maximum(n_active, 1.0))
+    return share * (has_committees & chairs_in_db)
+
+
+def participation(has_committees, chair_share, joint_meetings, attendance, culture):
+    """Each member's real participation in the shared organisation, ``(R, M)`` in [0, 1].
+
+    Five forms count equally (there is no evidence that one counts more): a seat in the
+    Dagelijks Bestuur (every member has one), seats in bestuurscommissies, the member's share
+    of the chairs in the DB, joint meetings up to weekly, attended as the member's wethouders
+    care to (``attendance``: their mean stance), and co-building (the build-new culture).
+    """
+    per_replication = (1.0 + has_committees + chair_share) + culture
+    meetings = np.minimum(joint_meetings / WEEKLY, 1.0)[:, None] * attendance
+    return (per_replication[:, None] + meetings) / N_PARTICIPATION_FORMS
 
 
 def felt_imposition(behaviour, participation_level, bias, dominated, is_centre_partner):
-    """How much decisions feel imposed on each member, ``(R, M)`` in [0, 1].
-
-    ``dominated`` is 1 - population / largest population: a director biased towards the
-    largest member is felt most by the members it dwarfs.
-    """
+    """How much decisions feel imposed on each member, ``(R, M)`` in [0, 1]: missing
+    participation (one unit per unit), a director biased towards the largest member (felt by
+    the members it dwarfs: ``dominated`` is 1 - population / largest population) and being a
+    partner of a centrumgemeente."""
     b = behaviour
-    level = (b.imposition_low_participation * (1.0 - participation_level)[:, None]
-             + b.imposition_by_bias * bias[:, None] * dominated
+    level = ((1.0 - participation_level) + b.imposition_by_bias * bias[:, None] * dominated
              + b.imposition_centrumgemeente * is_centre_partner)
     return np.clip(level, 0.0, 1.0)
 
 
 def update_ownership(ownership, participation_level, imposition, gain, erosion):
-    """Eigenaarschap grows with participation and erodes when decisions feel imposed."""
-    ownership = ownership + gain * participation_level[:, None] * (1.0 - ownership)
+    """Eigenaarschap grows with the member's own participation and erodes when decisions feel
+    imposed; the equilibrium ``g p / (g p + e i)`` rises with participation."""
+    ownership = ownership + gain * participation_level * (1.0 - ownership)
     return np.clip(ownership - erosion * imposition * ownership, 0.0, 1.0)
+
+
+def ownership_after_turnover(ownership, replaced_share, loss):
+    """Ownership lives partly in the people who built the organisation: when a share of a
+    member's wethouders is replaced, that share of ``loss`` of its ownership goes with them."""
+    return ownership * (1.0 - loss * replaced_share)
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,34 +396,59 @@ def regional_weight(population, combined_population):
     return np.clip(np.log(np.maximum(ratio, 1.0)) / np.log(10.0), 0.0, 1.0)
 
 
+def task_scope(scope_back_office, scope_policy):
+    """The share of a municipality's tasks done jointly: back office and policy and execution
+    counted as equal halves of its work (a definition)."""
+    return 0.5 * (scope_back_office + scope_policy)
+
+
 def membership_benefit(behaviour, *, quality_gain, vulnerability_relief, regional_weight,
                        trust, scope):
     """What membership brings (success factor 4, the exchange for autonomy): quality above
-    what the member reaches alone, less vulnerability and regional weight, seen through trust
-    and in proportion to the tasks shared. Cost savings are absent on purpose: on average
-    there are none (Allers & de Greef 2018)."""
+    what the member reaches alone, less vulnerability and regional weight, in proportion to
+    the tasks shared and seen through trust (a member that trusts no one discounts a share
+    ``benefit_trust_discount``). Cost savings are absent on purpose: on average there are none
+    (Allers & de Greef 2018)."""
     b = behaviour
     gains = (b.quality_benefit_weight * quality_gain
              + b.vulnerability_benefit_weight * vulnerability_relief
              + b.regional_benefit_weight * regional_weight)
-    return (0.5 + trust) * scope[:, None] * gains
+    return (1.0 - b.benefit_trust_discount * (1.0 - trust)) * scope[:, None] * gains
 
 
 def autonomy_cost(behaviour, *, autonomy_preference, control_demand, scope_policy, ownership):
-    """Autonomy given up: autonomy preference x policy scope x (1 - ownership), weighed more by
-    a council that wants to steer (success factors 2 and 4)."""
-    return (behaviour.autonomy_cost_weight * autonomy_preference * scope_policy[:, None]
-            * (1.0 - ownership) * (0.5 + control_demand))
+    """Autonomy given up (success factors 2 and 4): the council's wish to steer (the mean of
+    its autonomy preference and its control demand) x policy scope x (1 - ownership)."""
+    steering = 0.5 * (autonomy_preference + control_demand)
+    return (behaviour.autonomy_cost_weight * steering * scope_policy[:, None]
+            * (1.0 - ownership))
+
+
+def imposition_cost(behaviour, *, imposition, ownership):
+    """Decisions that feel imposed cost what the member does not own: what an owner accepts as
+    its own decision, a non-owner resents."""
+    return behaviour.imposition_cost_weight * imposition * (1.0 - ownership)
 
 
 def coordination_cost(behaviour, *, n_active, similarity, culture, trust, separate_director):
-    """The burden of coordinating: grows with the number of members, falls with similar
-    challenges, a build-new culture, trust and a separate director (success factors 1, 3)."""
+    """The burden of coordinating (success factors 1 and 3): it grows with the number of
+    members and, from a base of a quarter, by a quarter for each of dissimilar challenges, a
+    compromise culture and missing trust; a separate director takes a share of it away."""
     b = behaviour
     per_replication = (b.coordination_cost_weight * np.log2(np.maximum(n_active, 2))
-                       * (1.5 - culture)
                        * (1.0 - b.separate_director_coordination_relief * separate_director))
-    return per_replication[:, None] * (1.5 - similarity) * (1.5 - trust)
+    friction = (1.0 + (1.0 - similarity) + (1.0 - culture)[:, None] + (1.0 - trust)) / 4.0
+    return per_replication[:, None] * friction
+
+
+def accumulate_burden(burden, similarity, culture, scope_policy, memory_months):
+    """The burden of joint operation (ex-post interdependence, Elston, Rackwitz & Bel 2023):
+    every month, joint decisions on the policy scope force compromises where the members'
+    challenges differ, unless they build something new together; the councils remember them
+    for about ``memory_months``, so the burden builds up over the years towards
+    ``scope_policy x (1 - similarity) x (1 - culture)`` and grows as agendas drift apart."""
+    pressure = scope_policy[:, None] * (1.0 - similarity) * (1.0 - culture)[:, None]
+    return burden + (pressure - burden) / memory_months
 
 
 def unfairness(behaviour, *, cost_share, benefit, active, population_share):
@@ -408,37 +469,49 @@ def smooth_value(smoothed, value, months):
 # 6. Decisions
 
 
-def exit_probability(behaviour, smoothed_value, scepticism, exit_cost_years):
+def exit_probability(behaviour, smoothed_value, scepticism, exit_cost_years, ownership):
     """Chance a member decides to leave in a decision window: rises with negative experience
-    and council scepticism, falls with the uittreedsom."""
+    and council scepticism, falls with the uittreedsom and with ownership (an owner voices
+    its concerns rather than leaves; Hirschman 1970)."""
     b = behaviour
     logit = (b.exit_logit
              + b.exit_value_slope * np.maximum(-smoothed_value, 0.0)
-             + b.exit_scepticism_slope * (scepticism - 0.5)
-             - b.exit_cost_slope * exit_cost_years[:, None])
+             + b.exit_scepticism_slope * scepticism
+             - b.exit_cost_slope * exit_cost_years[:, None]
+             - b.exit_ownership_slope * ownership)
     return sigmoid(logit)
 
 
-def continue_probability(behaviour, mean_value_of_rest):
-    """Chance the remaining members go on when the largest payer leaves."""
-    return sigmoid(behaviour.continue_logit + behaviour.continue_value_slope * mean_value_of_rest)
-
-
-def exits_end_arrangement(behaviour, leaves, staying, is_largest, smoothed_value, u_continue):
+def exits_end_arrangement(behaviour, leaves, staying, is_largest, smoothed_value):
     """Whether the exits announced now end the arrangement, ``(R,)``: fewer than two members
     stay, or the largest payer leaves and the rest, judging by their own experience, do not
-    want to go on (DESIGN.md section 3.6)."""
+    want to go on: their mean smoothed value is below the dissolution threshold (DESIGN.md
+    section 3.6)."""
     n_staying = sum_axis(staying)
     too_few = any_axis(leaves) & (n_staying < 2)
     largest_leaves = any_axis(leaves & is_largest) & ~too_few
     rest_value = sum_axis(np.where(staying, smoothed_value, 0.0)) / np.maximum(n_staying, 1)
-    give_up = largest_leaves & (u_continue >= continue_probability(behaviour, rest_value))
+    give_up = largest_leaves & (rest_value < behaviour.dissolution_value_threshold)
     return too_few | give_up
 
 
 def all_judge_negative(smoothed_value, active, threshold):
     """Whether every active member judges the arrangement below ``threshold``, ``(R,)``."""
     return all_axis((smoothed_value < threshold) | ~active)
+
+
+def in_months(years):
+    """Years as a whole number of months, halves rounded up (as for meetings)."""
+    return int(np.floor(12.0 * years + 0.5))
+
+
+def reopened_positions(position, support, support_at_vote):
+    """Which councils reopen their position on a merger at an election: those whose support
+    moved against the position they took (a "no" whose support rose since, a "yes" whose
+    support fell). A council that is as opposed as it was keeps its "no" (Strebel 2019:
+    positions are political, and they persist)."""
+    return (((position < 0) & (support > support_at_vote))
+            | ((position > 0) & (support < support_at_vote)))
 
 
 def first_window_after_next_election(calendar_index):
@@ -448,32 +521,42 @@ def first_window_after_next_election(calendar_index):
     return next_election_year * 12 + 3
 
 
-def merger_initiative_probability(behaviour, merger_preference, trust, maturity, pressure,
-                                  designed_as_step):
-    """Chance of a merger initiative in a general decision window: needs integration, trust
-    and a merger wish (or provincial pressure)."""
+def merger_initiative_probability(behaviour, mean_support, mean_trust):
+    """Chance of a merger initiative in a general decision window: the colleges propose a
+    merger when the councils' support for it is high and trust makes it conceivable."""
     b = behaviour
-    logit = (b.merger_initiative_logit
-             + b.merger_initiative_preference_slope * (merger_preference - 0.5)
-             + b.merger_initiative_trust_slope * (trust - 0.5)
-             + b.merger_initiative_maturity_slope * (maturity - 0.5)
-             + b.merger_initiative_pressure_slope * (pressure + 0.5 * designed_as_step))
+    return sigmoid(b.merger_initiative_logit + b.merger_initiative_support_slope * mean_support
+                   + b.merger_initiative_trust_slope * mean_trust)
+
+
+def merger_yes_probability(behaviour, support, scepticism, autonomy_preference, dominated):
+    """Chance that a council takes the position "yes" on a merger (Strebel 2019): with its
+    support for a merger, against it its identity concerns (the mean of autonomy preference
+    and scepticism) and the fear of absorption of a member dwarfed by the largest."""
+    b = behaviour
+    logit = (b.merger_vote_logit + b.merger_vote_support_slope * support
+             - b.merger_vote_identity_slope * 0.5 * (autonomy_preference + scepticism)
+             - b.merger_vote_absorption_slope * dominated)
     return sigmoid(logit)
 
 
-def merger_yes_probability(behaviour, merger_preference, scepticism, autonomy_preference,
-                           population_share_of_largest):
-    """Chance that a council votes for the merger; smaller partners fear absorption
-    (Strebel 2019)."""
+def merger_pressure(provincial_pressure, standalone_quality):
+    """What pushes a council towards a merger from outside the arrangement: the province's
+    pressure and the member's own vulnerability (the administrative and fiscal weakness of a
+    small municipality alone: 1 - its standalone quality), combined as either pushing:
+    ``1 - (1 - provincial) (1 - vulnerability)``, so that each adds to the other."""
+    return 1.0 - (1.0 - provincial_pressure[:, None]) * standalone_quality
+
+
+def drift_merger_support(behaviour, support, base, integration, pressure, smoothed_value):
+    """A council's support for a merger moves towards a level that its own preference
+    anchors (``base``, the preference it started with: its identity), raised by integration
+    (maturity x scope: ex-post interdependence makes a merger the next step, Elston et al.
+    2023) and by outside or fiscal pressure (Strebel 2019), and lowered while the shared
+    organisation works (a positive judgement: it is the alternative to a merger). It settles
+    there, and can fall as well as rise."""
     b = behaviour
-    logit = (b.merger_vote_logit
-             + b.merger_vote_preference_slope * (merger_preference - 0.5)
-             - b.merger_vote_scepticism_slope * (scepticism - 0.5)
-             - b.merger_vote_autonomy_slope * (autonomy_preference - 0.5)
-             - b.merger_vote_smallness_slope * (1.0 - population_share_of_largest))
-    return sigmoid(logit)
-
-
-def drift_merger_preference(preference, rate, maturity, scope):
-    """The merger wish grows as the members grow interdependent (Elston et al. 2023)."""
-    return np.clip(preference + rate * (maturity * scope)[:, None] * (1.0 - preference), 0.0, 1.0)
+    target = np.clip(base + b.merger_support_interdependence * integration[:, None]
+                     + b.merger_support_pressure * pressure
+                     - b.merger_support_alternative * np.maximum(smoothed_value, 0.0), 0.0, 1.0)
+    return support + b.merger_support_rate * (target - support)

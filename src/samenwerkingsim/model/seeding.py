@@ -64,17 +64,17 @@ def setup_layout(n_members: int) -> BlockLayout:
 
 def monthly_layout(n_members: int) -> BlockLayout:
     """Uniforms drawn for every month of every replication."""
-    m, p = n_members, N_PORTFOLIOS
+    m, p, d = n_members, N_PORTFOLIOS, N_AGENDA
     n_pairs = m * (m - 1) // 2
     return BlockLayout((
         ("turnover", (p, m)),
-        ("election_shift", (m, 2)),
+        # scepticism, autonomy preference, merger support, then each agenda dimension
+        ("election_shift", (m, 3 + d)),
         ("meeting", (p, n_pairs)),
         ("incident", ()),
         ("director_turnover", ()),
         ("director_new", (3,)),
         ("exit", (m,)),
-        ("continue", ()),
         ("merger_initiative", ()),
         ("merger_vote", (m,)),
     ))

@@ -98,6 +98,11 @@ def write_sweep_outputs(result, command_line: list[str] | None = None) -> list[P
         written.append(save_figure(fig, heatmap, metadata))
     else:
         heatmap.unlink(missing_ok=True)
+    if experiment.design.kind == "one_at_a_time":
+        from ..experiments.effects import lever_effects
+        from .effects import write_effects_outputs
+
+        written += write_effects_outputs(result, lever_effects(result))
     fig, ax = new_figure(figsize=(8, 5))
     plot_point_curves(result, ax=ax)
     ax.set_title(f"{experiment.name}: stability of chosen points (95% Monte Carlo bands)")

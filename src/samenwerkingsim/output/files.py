@@ -97,17 +97,24 @@ def csv_field(text: str) -> str:
     return buffer.getvalue()
 
 
-def write_runs(path: Path, runs: np.ndarray) -> Path:
-    """``runs.csv``: one row per replication."""
+def write_runs(path: Path, runs: np.ndarray, names: list[str]) -> Path:
+    """``runs.csv``: one row per replication, with the month each member left (empty if it
+    did not) in a column ``left_<member>``."""
     def write(handle):
-        handle.write("replication,end_month,outcome,n_member_exits,n_members,arrangement,"
-                     "designed_as_step_to_merger,start_year\n")
+        header = ("replication,end_month,outcome,n_member_exits,first_exit_month,n_members,"
+                  "arrangement,designed_as_step_to_merger,start_year")
+        handle.write(header + "".join("," + csv_field(f"left_{n}") for n in names) + "\n")
         arrangement = np.where(runs["centrumgemeente"], "centrumgemeente", "werkorganisatie")
         outcome = np.array([OUTCOME_NAMES[int(c)] for c in runs["outcome"]])
         step = np.where(runs["designed_as_step_to_merger"], "true", "false")
-        for row in zip(runs["replication"], runs["end_month"], outcome, runs["n_member_exits"],
-                       runs["n_members"], arrangement, step, runs["start_year"], strict=True):
-            handle.write(",".join(map(str, row)) + "\n")
+        first_exit = np.where(runs["first_exit_month"] >= 0,
+                              runs["first_exit_month"].astype(str), "")
+        left = runs["left_month"][:, :len(names)]
+        left_text = np.where(left >= 0, left.astype(str), "")
+        for i, row in enumerate(zip(runs["replication"], runs["end_month"], outcome,
+                                    runs["n_member_exits"], first_exit, runs["n_members"],
+                                    arrangement, step, runs["start_year"], strict=True)):
+            handle.write(",".join(map(str, (*row, *left_text[i]))) + "\n")
     return write_atomically(path, write)
 
 
@@ -183,7 +190,7 @@ def write_run_outputs(out: Path, result, curves, scenario_dict: dict, scenario_h
     scenario = result.scenario
     summary = {"scenario": scenario.name, "version": __version__, **curves.to_summary()}
     return [
-        write_runs(out / "runs.csv", result.runs),
+        write_runs(out / "runs.csv", result.runs, scenario.member_names),
         write_events(out / "events.csv", result.events, scenario.member_names),
         write_trajectories(out / "trajectories.csv", result.trajectory_table),
         write_json(out / "summary.json", summary),

@@ -24,6 +24,7 @@ __all__ = [
     "TRAJECTORY_METRICS",
     "new_figure",
     "plot_comparison",
+    "plot_posterior_stability",
     "plot_stability",
     "plot_trajectories",
     "save_figure",
@@ -154,14 +155,17 @@ def _style_time_axis(ax: Axes, horizon_months: int) -> None:
     ax.set_ylabel("probability")
 
 
-def _draw_survival(ax: Axes, curves: StabilityCurves, label: str, **line_kw):
-    """S(t) as a step line with its 95% band in the same colour; return the line."""
+def _draw_survival(ax: Axes, curves: StabilityCurves, label: str, which: str = "survival",
+                   **line_kw):
+    """S(t) (or the intact curve, ``which="intact"``) as a step line with its 95% band in the
+    same colour; return the line."""
     years = curves.months / MONTHS_PER_YEAR
-    (line,) = ax.plot(years, curves.survival, drawstyle="steps-post", label=label, **line_kw)
+    (line,) = ax.plot(years, getattr(curves, which), drawstyle="steps-post", label=label,
+                      **line_kw)
     ax.fill_between(
         years,
-        curves.survival_low,
-        curves.survival_high,
+        getattr(curves, f"{which}_low"),
+        getattr(curves, f"{which}_high"),
         step="post",
         color=line.get_color(),
         alpha=_BAND_ALPHA,
@@ -174,8 +178,9 @@ def plot_stability(curves: StabilityCurves, ax: Axes | None = None, label: str |
     """Plot how long the organisation lasts and how it ends.
 
     Draws the Kaplan-Meier probability of still standing, S(t), as a solid step line with its
-    95% band, and the cumulative incidence of dissolution (dashed) and of merger (dotted).
-    The three lines share one colour so several scenarios can be overlaid on one Axes.
+    95% band, the intact curve (all founding members still in, dash-dotted, with its band)
+    when the curves have it, and the cumulative incidence of dissolution (dashed) and of
+    merger (dotted). The lines share one colour so several scenarios can be overlaid.
 
     Parameters
     ----------
@@ -194,6 +199,9 @@ def plot_stability(curves: StabilityCurves, ax: Axes | None = None, label: str |
     prefix = f"{label}: " if label else ""
     years = curves.months / MONTHS_PER_YEAR
     line = _draw_survival(ax, curves, f"{prefix}still standing (95% CI)")
+    if curves.intact is not None:
+        _draw_survival(ax, curves, f"{prefix}intact: all founding members in (95% CI)",
+                       which="intact", color=line.get_color(), linestyle="-.", linewidth=1.0)
     for cause, style, text in (
         ("dissolution", "--", "dissolved"),
         ("merger", ":", "merged"),
@@ -211,8 +219,40 @@ def plot_stability(curves: StabilityCurves, ax: Axes | None = None, label: str |
     return ax
 
 
+def plot_posterior_stability(curves, ax: Axes | None = None, label: str | None = None,
+                             incidences: bool = True):
+    """Stability under the posterior: the median over posterior draws of S(t) (solid) and of
+    the intact curve (dash-dotted), each with its 95% band over the draws, which holds
+    parameter uncertainty and Monte Carlo noise together; optionally the cumulative
+    incidences (median). ``curves`` is a
+    :class:`~samenwerkingsim.calibration.posterior.PosteriorCurves`."""
+    ax = _new_axes(ax)
+    prefix = f"{label}: " if label else ""
+    years = curves.months / MONTHS_PER_YEAR
+    low, mid, high = curves.band("survival")
+    (line,) = ax.plot(years, mid, drawstyle="steps-post",
+                      label=f"{prefix}still standing (median, 95% band over draws)")
+    ax.fill_between(years, low, high, step="post", color=line.get_color(), alpha=_BAND_ALPHA,
+                    linewidth=0)
+    low, mid, high = curves.band("intact")
+    ax.plot(years, mid, drawstyle="steps-post", linestyle="-.", color=line.get_color(),
+            linewidth=1.0, label=f"{prefix}intact")
+    ax.fill_between(years, low, high, step="post", color=line.get_color(), alpha=0.1,
+                    linewidth=0)
+    if incidences:
+        for cause, style, text in (("dissolution", "--", "dissolved"),
+                                   ("merger", ":", "merged")):
+            ax.plot(years, curves.band(cause)[1], drawstyle="steps-post", linestyle=style,
+                    color=line.get_color(), label=f"{prefix}{text} (median)")
+    _style_time_axis(ax, len(curves.months) - 1)
+    ax.set_title(f"{prefix}{curves.draws} posterior draws", fontsize="small")
+    ax.legend(loc="best", fontsize="x-small", framealpha=0.9)
+    return ax
+
+
 def plot_comparison(comparison: Comparison, ax: Axes | None = None):
-    """Plot the probability of still standing, S(t), of every scenario, with 95% bands.
+    """Plot the probability of still standing, S(t), of every scenario, with 95% bands, and
+    its intact curve (all founding members in) dash-dotted in the same colour when known.
 
     Parameters
     ----------
@@ -227,10 +267,14 @@ def plot_comparison(comparison: Comparison, ax: Axes | None = None):
     """
     ax = _new_axes(ax)
     for name in comparison.names:
-        _draw_survival(ax, comparison.curves[name], name)
+        curves = comparison.curves[name]
+        line = _draw_survival(ax, curves, name)
+        if curves.intact is not None:
+            _draw_survival(ax, curves, f"{name}: intact", which="intact",
+                           color=line.get_color(), linestyle="-.", linewidth=1.0)
     horizon = max(c.horizon_months for c in comparison.curves.values())
     _style_time_axis(ax, horizon)
-    ax.set_ylabel("probability still standing")
+    ax.set_ylabel("probability still standing (intact: dash-dotted)")
     ax.legend(loc="best", fontsize="small", framealpha=0.9)
     return ax
 

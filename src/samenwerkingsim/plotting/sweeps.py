@@ -23,6 +23,7 @@ def _is_numeric(column) -> bool:
 
 
 MAX_LINES = 8  # lines per panel before a grid's other factors are averaged over
+MAX_FACTORS_IN_LABEL = 3  # factor values spelt out in a curve's legend entry
 
 
 def plot_factor_effect(result, factor: str, output: str = "s_10y", ax: Axes | None = None):
@@ -172,6 +173,8 @@ def plot_point_curves(result, points=None, ax: Axes | None = None):
             continue
         values = dict(result.experiment.points[point].values)
         label = ", ".join(f"{k.split('.')[-1]} = {_tick(v)}" for k, v in values.items())
+        if len(values) > MAX_FACTORS_IN_LABEL:  # a sampled design: points.csv has the values
+            label = f"{len(values)} factors, see points.csv"
         _draw_survival(ax, curves, f"point {point}: {label}")
         horizon = max(horizon, curves.horizon_months)
     if horizon:

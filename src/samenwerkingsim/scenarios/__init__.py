@@ -9,11 +9,12 @@ friendly errors.
 - :mod:`.resolved`: the resolved scenario as a dict, and its hash.
 """
 
+from ..model.params import MAX_MEMBERS, MIN_MEMBERS
 from .errors import Problem, ScenarioError, ScenarioWarning
 from .overrides import apply_overrides
 from .parsing import load_scenario, parse_scenario, read_scenario_data
 from .resolved import scenario_hash, scenario_to_dict
-from .schema import MAX_MEMBERS, MAX_NAME_LENGTH, MIN_MEMBERS, SCHEMA_VERSION, YEARS
+from .schema import MAX_NAME_LENGTH, SCHEMA_VERSION, YEARS
 
 __all__ = [
     "MAX_MEMBERS",

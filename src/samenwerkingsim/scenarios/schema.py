@@ -18,8 +18,6 @@ from ..model.params import (
 )
 
 SCHEMA_VERSION = 1
-MIN_MEMBERS = 2
-MAX_MEMBERS = 8
 YEARS = (1900, 2100)  # plausible calendar years for a start date or a governance change
 # names end up in CSV headers, file names and figure titles: one short line of text
 MAX_NAME_LENGTH = 60
@@ -48,6 +46,7 @@ SAMPLE_RANGE_BOUNDS = {
     "merger_preference": MEMBER_SPECS["merger_preference"],
     "council_scepticism": MEMBER_SPECS["council_scepticism"],
     "prior_cooperation_years": CASE_SPECS["prior_cooperation_years"],
+    "provincial_merger_pressure": CASE_SPECS["provincial_merger_pressure"],
     "culture_build_new": LEVER_SPECS["culture_build_new"],
     "joint_meetings_per_month": LEVER_SPECS["joint_meetings_per_month"],
     "scope_back_office": LEVER_SPECS["scope_back_office"],
