@@ -39,8 +39,8 @@ def test_every_shipped_experiment_loads_and_says_what_question_it_answers(path):
 
 def test_the_shipped_experiments_include_the_ones_the_issue_asks_for():
     stems = {p.stem for p in EXPERIMENT_FILES}
-    assert {"joint_meetings_divergent_four", "committees_by_culture",
-            "kempengemeenten_levers"} <= stems
+    assert {"joint_meetings_divergent_four", "committees_by_culture", "morris_national",
+            "sobol_national", "kempengemeenten_levers", "lever_effects"} <= stems
     meetings = load_experiment(ROOT / "experiments" / "joint_meetings_divergent_four.toml")
     assert meetings.n_points == 9 and len(meetings.factors) == 1
     grid = load_experiment(ROOT / "experiments" / "committees_by_culture.toml")
