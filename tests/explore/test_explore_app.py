@@ -73,6 +73,8 @@ def test_the_page_has_mesa_controls_and_one_input_per_setting(rendered):
     floats = [c for c in base.controls if c.kind in ("float", "int")]
     assert len(sliders) >= len(floats)
     assert len(main_behaviour_names()) == sum(c.section == "behaviour" for c in base.controls)
+    # a tick per step of a fine slider made the page take minutes to render
+    assert max(len(s.tick_labels or []) for s in sliders) <= 1000
     seed = rendered.find(v.TextField, label="Seed of the random streams (a whole number, 0 or "
                                             "more)")
     seed.assert_single()

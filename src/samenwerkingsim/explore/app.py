@@ -220,7 +220,8 @@ def SidebarCards(base: BaseScenario, settings: solara.Reactive[Settings]):
                     ControlInput(control, settings, base)
         with solara.Card("Behavioural parameters"):
             solara.HTML(tag="p", classes=["sws-help"], unsafe_innerHTML=(
-                "One set for every scenario, set by hand; change them to study the model's "
+                "One set for every scenario, estimated by the calibration (docs/calibration); "
+                "change them to study the model's "
                 "sensitivity, not to fit a case."))
             for control in base.controls:
                 if control.section == "behaviour":
@@ -262,8 +263,11 @@ def ControlInput(control: Control, settings: solara.Reactive[Settings], base: Ba
             solara.SliderInt("", value=int(value), min=int(control.low), max=int(control.high),
                              step=1, on_value=change, tick_labels="end_points")
         else:
+            # no tick labels: Solara makes one per step, and a fine step (a calibrated
+            # default such as 2.6055 needs 1e-4) makes that a list of a million; the label
+            # above already gives the range
             solara.SliderFloat("", value=float(value), min=control.low, max=control.high,
-                               step=control.step, on_value=change, tick_labels="end_points")
+                               step=control.step, on_value=change)
     solara.HTML(tag="p", classes=["sws-help"], unsafe_innerHTML=html.escape(control.doc))
 
 
