@@ -19,8 +19,10 @@ try:
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "load_experiment", "load_scenario", "run", "sensitivity", "sweep"]
-_API = {"load_experiment", "load_scenario", "run", "sensitivity", "sweep"}
+__all__ = ["__version__", "calibrate", "load_experiment", "load_scenario", "run",
+           "run_posterior", "sensitivity", "sweep"]
+_API = {"calibrate", "load_experiment", "load_scenario", "run", "run_posterior", "sensitivity",
+        "sweep"}
 
 
 def __getattr__(name: str):

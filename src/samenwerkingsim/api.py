@@ -16,7 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_experiment", "load_scenario", "run", "sensitivity", "sweep"]
+__all__ = ["calibrate", "load_experiment", "load_scenario", "run", "run_posterior", "sensitivity",
+           "sweep"]
 
 
 def load_scenario(path: str | os.PathLike, **overrides: Any):
@@ -142,3 +143,60 @@ def sensitivity(experiment_or_sweep, *, out: str | os.PathLike | None = None, jo
     if write_outputs:
         write_sensitivity_outputs(analysis, result.folder)
     return analysis
+
+
+def run_posterior(scenario, *, draws: int = 100, replications: int | None = None,
+                  seed: int | None = None, jobs: int = 1):
+    """Run a scenario under ``draws`` draws from the calibration's posterior (what
+    ``run --posterior`` does), every draw on the same replication streams.
+
+    Returns
+    -------
+    PosteriorCurves
+        ``.quantities`` (``survival``, ``intact``, ``dissolution``, ``merger``: one row per
+        draw), ``.band(name)`` (2.5%, 50% and 97.5% over the draws: parameter uncertainty and
+        Monte Carlo noise), ``.at(name, years)`` and ``.to_summary()``. Two of them give the
+        posterior probability that one design beats the other with
+        :func:`samenwerkingsim.calibration.posterior.probability_better`.
+    """
+    from .calibration.posterior import (
+        load_posterior,
+        posterior_draws,
+        posterior_scenarios,
+        simulate_draws,
+        summarise_draws,
+    )
+
+    if isinstance(scenario, str | os.PathLike):
+        scenario = load_scenario(scenario)
+    if draws < 2:
+        raise ValueError(f"draws must be at least 2, found {draws}")
+    seed = scenario.run.seed if seed is None else seed
+    points = posterior_draws(load_posterior(), draws, seed)
+    curves = simulate_draws(posterior_scenarios(scenario, points),
+                            replications or scenario.run.replications, seed, jobs=jobs)
+    return summarise_draws(curves)
+
+
+def calibrate(path: str | os.PathLike, *, out: str | os.PathLike, jobs: int = 1,
+              restart: bool = False, write_outputs: bool = True):
+    """Run (or resume) a calibration file into the folder ``out`` (what ``samenwerkingsim
+    calibrate`` does, without the command line's checks and progress bar).
+
+    Returns
+    -------
+    Calibration
+        ``.kept`` (the parameters estimated), ``.posterior``, ``.chosen`` (its ``values`` and
+        whether it ``meets_targets``), ``.checks``, ``.predictive``, ``.conflicts`` and
+        ``.succeeded``; with ``write_outputs`` its report and tables are in ``out``.
+    """
+    from .calibration.run import calibrate as run_calibration
+    from .calibration.spec import load_calibration
+    from .experiments.executors import executor_for
+    from .output.calibration import write_calibration_outputs
+
+    result = run_calibration(load_calibration(path), out, restart=restart,
+                             executor_factory=lambda: executor_for(jobs, None, None))
+    if write_outputs:
+        write_calibration_outputs(result)
+    return result

@@ -583,8 +583,8 @@ def command_validate(args) -> int:
 
 
 def _file_kind(path: Path) -> str:
-    """A calibration file has [[targets]], an experiment file [[factors]]; anything else is
-    read as a scenario (whose loader reports why a file cannot be read)."""
+    """A calibration file has [[targets]], an experiment file [[factors]] or a [design];
+    anything else is read as a scenario (whose loader reports why a file cannot be read)."""
     import tomllib
 
     try:
@@ -592,8 +592,9 @@ def _file_kind(path: Path) -> str:
             data = tomllib.load(handle)
     except (OSError, ValueError, RecursionError):
         return "scenario"
-    return "calibration" if "targets" in data else "experiment" if "factors" in data else (
-        "scenario")
+    if "targets" in data:
+        return "calibration"
+    return "experiment" if "factors" in data or "design" in data else "scenario"
 
 
 def _sweep(args, check=None):
@@ -641,9 +642,12 @@ def _sweep_report(result, out) -> str:
     from .output.experiments import format_cell
 
     experiment = result.experiment
-    keys = [f.key for f in experiment.factors]
-    shown = ["point", *keys, "s_10y", "s_10y_low", "s_10y_high", "dissolution_10y",
-             "merger_10y", "status"]
+    # the posterior draws' parameters are in points.csv; a wide design shows its first four
+    keys = [] if experiment.design.kind == "posterior" else [f.key for f in experiment.factors]
+    hidden = len(keys) - 4 if len(keys) > 4 else 0
+    scenario = ["scenario"] if len(experiment.scenario_paths) > 1 else []
+    shown = ["point", *scenario, *keys[:4], "s_10y", "s_10y_low", "s_10y_high",
+             "dissolution_10y", "merger_10y", "status"]
     rows = result.records()
     lines = [f"{experiment.name}: {experiment.n_points} points x {experiment.replications} "
              f"replications ({result.replications_run} simulated now on {result.executor}, "
@@ -655,11 +659,27 @@ def _sweep_report(result, out) -> str:
                                for c, w in zip(shown, widths, strict=True)))
     if len(rows) > 25:
         lines.append(f"... {len(rows) - 25} more points in {out}/points.csv")
+    if hidden:
+        lines.append(f"({hidden} more factors in {out}/points.csv)")
+    if experiment.contrasts and not result.failures:
+        lines += ["", *_contrast_lines(result), f"(every output in {out}/contrasts.md)"]
     if result.failures:
         points = sorted({f["point"] for f in result.failures})
         lines.append(f"{len(points)} point(s) failed: {points[:10]}; tracebacks in "
                      f"{out}/failures.csv; rerun the same command to retry them")
     return "\n".join(lines)
+
+
+def _contrast_lines(result) -> list[str]:
+    from .experiments.contrasts import contrasts
+
+    rows = [r for r in contrasts(result).records() if r["output"] == "s_10y"]
+    width = max((len(r["name"]) for r in rows), default=0)
+    lines = [f"{'contrast'.ljust(width)}  S(10y) variant - base [95%]   P(lower)"]
+    for r in rows:
+        lines.append(f"{r['name'].ljust(width)}  {r['difference']:+.3f} "
+                     f"[{r['low']:+.3f}, {r['high']:+.3f}]        {r['p_negative']:.2f}")
+    return lines
 
 
 def command_sweep(args) -> int:

@@ -16,10 +16,13 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import numpy as np
+
 from .model.params import (
     AGENDA_DIMENSIONS,
     ARRANGEMENTS,
     BEHAVIOUR_NAMES,
+    CALIBRATED_DEFAULTS,
     COST_KEYS,
     PORTFOLIOS,
     Behaviour,
@@ -199,6 +202,40 @@ def _sample_table() -> str:
     return "\n".join(lines)
 
 
+def _calibrated_defaults() -> list[str]:
+    """Where the calibrated defaults come from, and each one against its prior and posterior."""
+    from .experiments.draws import load_posterior
+
+    c = CALIBRATED_DEFAULTS
+    if not c.calibrated:
+        return ["The defaults are not calibrated."]
+    posterior = load_posterior()
+    fields = {f.name: f for f in dataclasses.fields(Behaviour)}
+    lines = [
+        f"The defaults of the {len(c.calibrated)} parameters below are the chosen point of the "
+        f"calibration `{c.file}` (file SHA-256 `{c.file_sha256[:16]}`, run fingerprint "
+        f"`{c.fingerprint}`, {c.date}, samenwerkingsim {c.version}; report: "
+        f"[{c.report}]({c.report.removeprefix('docs/')})). "
+        "Its screening kept them as the most influential on the targets; every other "
+        "behavioural parameter stays at the default set by hand from its source. The "
+        "posterior (`src/samenwerkingsim/data/posterior.csv`, what `--posterior` draws from) "
+        "is summarised by its median and 95% interval.",
+        "",
+        "| name | unit | prior | posterior median [95%] | default (chosen point) |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name in c.calibrated:
+        f = fields[name]
+        prior = f.metadata["prior"]
+        values = posterior.values[:, posterior.names.index(name)]
+        low, mid, high = np.percentile(values, [2.5, 50, 97.5])
+        cells = (f"`{name}`", f.metadata["unit"],
+                 f"{prior.kind} [{_format_value(prior.low)}, {_format_value(prior.high)}]",
+                 f"{mid:.3g} [{low:.3g}, {high:.3g}]", _default(f))
+        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+    return lines
+
+
 def parameter_reference_markdown() -> str:
     """The parameter reference (``docs/parameters.md``) as Markdown.
 
@@ -265,6 +302,10 @@ def parameter_reference_markdown() -> str:
         f"{len(BEHAVIOUR_NAMES)} behavioural parameters, "
         f"{sum(f.metadata['prior'].kind != 'fixed' for f in dataclasses.fields(Behaviour))} "
         "with a prior to calibrate.",
+        "",
+        "### Calibrated defaults",
+        "",
+        *_calibrated_defaults(),
     ]
     for title, fields in _behaviour_groups():
         parts += ["", f"### {title}", "", _table(Behaviour, fields)]

@@ -33,6 +33,8 @@ WHAT_IF = {
         "noaberkracht", ["levers.culture_build_new"]),
     "noaberkracht_divergent_agendas": (
         "noaberkracht", ["case.members.*.agenda.*"]),
+    "noaberkracht_high_autonomy": (
+        "noaberkracht", ["case.members.*.autonomy_preference"]),
 }
 
 

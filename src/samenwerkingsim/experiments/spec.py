@@ -52,10 +52,10 @@ __all__ = ["DESIGNS", "Design", "Experiment", "ExperimentError", "Factor", "Poin
            "load_experiment", "parse_experiment"]
 
 SCHEMA_VERSION = 1
-DESIGNS = ("grid", "one_at_a_time", "lhs", "sobol", "morris")
+DESIGNS = ("grid", "one_at_a_time", "lhs", "sobol", "morris", "posterior")
 DISTRIBUTIONS = ("uniform", "loguniform")
 TOP_LEVEL_KEYS = ("schema_version", "name", "description", "scenario", "scenarios", "design",
-                  "run", "factors", "outputs")
+                  "run", "factors", "outputs", "contrasts")
 DESIGN_KEYS = ("kind", "samples", "levels", "seed")
 RUN_KEYS = ("replications", "seed", "horizon_years", "common_random_numbers", "keep_events")
 FACTOR_KEYS = ("key", "values", "range", "steps", "distribution", "scenarios", "note")
@@ -63,7 +63,8 @@ OUTPUT_KEYS = ("curves",)
 MAX_POINTS = 100_000
 # default sizes of the sampling designs: points (lhs), base samples N (sobol, N (D + 2) points),
 # trajectories (morris, r (D + 1) points)
-DEFAULT_SAMPLES = {"lhs": 64, "sobol": 64, "morris": 10}
+DEFAULT_SAMPLES = {"lhs": 64, "sobol": 64, "morris": 10, "posterior": 100}
+CONTRAST_KEYS = ("name", "base", "variant")
 _RUN_SPECS = field_specs(RunSettings)
 
 
@@ -181,6 +182,7 @@ class Experiment:
     points: tuple[Point, ...]
     sample: np.ndarray
     resolved: dict                   # the experiment with every default filled in
+    contrasts: tuple[tuple[str, str, str], ...] = ()  # (name, base, variant) scenario pairs
 
     @property
     def n_points(self) -> int:
@@ -241,13 +243,20 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
     bases = _base_scenarios(data, folder, problems)
     design = _design(data.get("design", {}), problems)
     run = _run(data.get("run", {}), problems)
-    factors = _factors(data.get("factors"), design, bases, problems)
+    if design.kind == "posterior":
+        factors = _posterior_factors(data.get("factors"), problems)
+    else:
+        factors = _factors(data.get("factors"), design, bases, problems)
+    contrasts = _contrasts(data.get("contrasts", []), [b.label for b in bases], problems)
     outputs = data.get("outputs", {})
     curves = _curves(outputs, problems)
     if problems:
         raise ExperimentError(source, problems.items)
 
-    if design.kind == "one_at_a_time":
+    if design.kind == "posterior":
+        sample, design_values = posterior_points(design)
+        planned = [(base, values, None) for base in bases for values in design_values]
+    elif design.kind == "one_at_a_time":
         sample, planned = np.zeros((0, len(factors))), one_at_a_time_points(bases, factors)
     else:
         sample, design_values = design_points(factors, design)
@@ -268,6 +277,7 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
         "run": run,
         "factors": [dataclasses.asdict(f) for f in factors],
         "outputs": {"curves": list(curves)},
+        "contrasts": [list(c) for c in contrasts],
     }
     return Experiment(
         name=name, description=description, source=source,
@@ -275,7 +285,51 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
         design=design, replications=run["replications"], seed=run["seed"],
         common_random_numbers=run["common_random_numbers"], keep_events=run["keep_events"],
         curves=curves or default_curves(n_points), points=points, sample=sample,
-        resolved=json.loads(json.dumps(resolved)))
+        resolved=json.loads(json.dumps(resolved)), contrasts=contrasts)
+
+
+def _posterior_factors(value: Any, problems: Collector) -> tuple[Factor, ...]:
+    """A posterior design varies the calibrated parameters of the packaged posterior."""
+    from .draws import load_posterior
+
+    if value is not None:
+        problems.add("factors", "a posterior design draws its factors from the calibration's "
+                                "posterior; give no [[factors]]")
+    try:
+        return tuple(Factor(key=f"behaviour.{name}") for name in load_posterior().names)
+    except FileNotFoundError as error:
+        problems.add("design.kind", f"this installation carries no posterior ({error})")
+        return ()
+
+
+def posterior_points(design: Design) -> tuple[np.ndarray, list]:
+    """``design.samples`` draws from the packaged posterior (seeded by the design's seed)."""
+    from .draws import load_posterior, posterior_draws
+
+    posterior = load_posterior()
+    draws = posterior_draws(posterior, design.samples, design.seed)
+    values = [tuple((f"behaviour.{k}", v) for k, v in d.items()) for d in draws]
+    return np.array([[v for _, v in row] for row in values]), values
+
+
+def _contrasts(value: Any, labels: list[str], problems: Collector) -> tuple:
+    """[[contrasts]]: pairs of base scenarios compared point by point (draw by draw)."""
+    if not isinstance(value, list):
+        problems.add("contrasts", f"expected [[contrasts]] tables, found {value!r}")
+        return ()
+    contrasts = []
+    for i, entry in enumerate(value):
+        key = f"contrasts[{i}]"
+        table = expect_table(entry, key, problems) or {}
+        reject_unknown(table, CONTRAST_KEYS, key, problems)
+        base, variant = table.get("base"), table.get("variant")
+        missing = [x for x in (base, variant) if x not in labels]
+        if missing:
+            problems.add(key, f"found {missing!r}: base and variant must be scenarios of the "
+                              f"experiment, {labels!r}")
+            continue
+        contrasts.append((str(table.get("name", f"{variant} against {base}")), base, variant))
+    return tuple(contrasts)
 
 
 def build_experiment(name: str, source: str, bases: list[Base], design_values: list[tuple],
@@ -299,8 +353,13 @@ def build_experiment(name: str, source: str, bases: list[Base], design_values: l
         raise ExperimentError(source, problems.items)
     keys = list(dict.fromkeys(k for values in design_values for k, _ in values))
     factors = tuple(Factor(key=k) for k in keys)
-    resolved = {"name": name, "source": source, "seed": seed,
-                "scenarios": {b.label: scenario_to_dict(b.scenario) for b in bases},
+    # Not the source's path (the same work given by another path is the same experiment), and
+    # not the base values of what every point sets: they enter no simulation.
+    set_everywhere = set.intersection(*(set(k for k, _ in v) for v in design_values)) if (
+        design_values) else set()
+    resolved = {"name": name, "seed": seed,
+                "scenarios": {b.label: without_values(scenario_to_dict(b.scenario), set_everywhere)
+                              for b in bases},
                 "runs": {k: dict(v) for k, v in runs.items()},
                 "points": [[list(pair) for pair in values] for values in design_values]}
     return Experiment(
@@ -310,6 +369,16 @@ def build_experiment(name: str, source: str, bases: list[Base], design_values: l
         seed=seed, common_random_numbers=True, keep_events=False, curves=(), points=points,
         sample=np.zeros((0, len(keys))) if sample is None else sample,
         resolved=json.loads(json.dumps(resolved)))
+
+
+def without_values(resolved_scenario: dict, dotted_keys: set[str]) -> dict:
+    """The resolved scenario without the values at ``dotted_keys`` (``behaviour.x``)."""
+    out = {k: dict(v) if isinstance(v, dict) else v for k, v in resolved_scenario.items()}
+    for key in dotted_keys:
+        table, _, name = key.partition(".")
+        if isinstance(out.get(table), dict):
+            out[table].pop(name, None)
+    return out
 
 
 def read_base(path: Path, problems: Collector, key: str) -> Base | None:

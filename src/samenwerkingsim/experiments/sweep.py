@@ -43,7 +43,7 @@ SWEEP_OUTPUT_NAMES = frozenset({
     STORE_NAME, f"{STORE_NAME}-wal", f"{STORE_NAME}-shm", "points.csv", "failures.csv",
     "manifest.json", "stability_by_factor.png", "heatmap.png", "curves.png",
     "morris.csv", "sobol.csv", "noise.csv", "morris.png", "sobol.png", "report.md",
-    "effects.csv", "effects.md",
+    "effects.csv", "effects.md", "contrasts.csv", "contrasts.md", "contrasts.png",
 })
 
 

@@ -296,7 +296,7 @@ class Behaviour:
         prior=uniform(0.0, 0.1, "assumption: challenges (opgaven) change slowly; a coalition "
                       "agreement reorders priorities a little"))
     incident_rate_per_month: float = spec(
-        0.08, "incidents/month", 0.0, 1.0, "incident rate of a new organisation with an "
+        0.0490111, "incidents/month", 0.0, 1.0, "incident rate of a new organisation with an "
         "incompetent director",
         prior=loguniform(0.03, 0.2, "assumption: a serious cost overrun or service failure a "
                          "few times a year in a new shared organisation"))
@@ -367,7 +367,7 @@ class Behaviour:
         0.15, "quality/incident", 0.0, 1.0, "quality lost per unit of recent incident load",
         prior=uniform(0.05, 0.3, "assumption"))
     incident_memory_months: float = spec(
-        6.0, "months", 1.0, 60.0, "how long incidents weigh on the incident load",
+        8.6503, "months", 1.0, 60.0, "how long incidents weigh on the incident load",
         prior=uniform(3.0, 12.0, "assumption: an incident is remembered for about a budget "
                       "cycle"))
 
@@ -379,7 +379,7 @@ class Behaviour:
                       "average culture and some trust succeeds most of the time, and one of "
                       "divergent members with a compromise culture about half the time"))
     meeting_similarity_effect: float = spec(
-        3.0, "log-odds/unit", 0.0, 10.0, "effect of agenda similarity on meeting success",
+        3.10341, "log-odds/unit", 0.0, 10.0, "effect of agenda similarity on meeting success",
         prior=uniform(1.0, 5.0, "the seed: similar challenges are a success factor"))
     meeting_culture_effect: float = spec(
         1.5, "log-odds/unit", 0.0, 10.0, "effect of a build-new culture on meeting success",
@@ -408,7 +408,7 @@ class Behaviour:
         prior=loguniform(0.02, 0.15, "negativity bias: trust is lost faster than it is built "
                          "(Slovic 1993)"))
     trust_decay_per_month: float = spec(
-        0.01, "1/month", 0.0, 0.2, "share of personal trust lost each month without contact "
+        0.00441039, "1/month", 0.0, 0.2, "share of personal trust lost each month without contact "
         "(so how often people meet sets the level of trust)",
         prior=loguniform(0.002, 0.03, "DESIGN.md: trust erodes slowly without contact; half "
                          "in two to thirty years"))
@@ -432,7 +432,7 @@ class Behaviour:
 
     # ownership (success factor 2)
     ownership_gain_per_month: float = spec(
-        0.04, "1/month", 0.0, 0.5, "ownership gained per month at full participation",
+        0.0630293, "1/month", 0.0, 0.5, "ownership gained per month at full participation",
         prior=uniform(0.02, 0.08, "assumption: eigenaarschap is built over a few years"))
     ownership_erosion_per_month: float = spec(
         0.04, "1/month", 0.0, 0.5, "ownership lost per month when all decisions feel imposed",
@@ -460,25 +460,26 @@ class Behaviour:
         "could reach alone", prior=uniform(1.0, 4.0, "the seed: quality is what the autonomy "
                                            "is given up for"))
     vulnerability_benefit_weight: float = spec(
-        0.4, "value/unit", 0.0, 10.0, "value of being less vulnerable (small members gain most)",
+        0.36773, "value/unit", 0.0, 10.0, "value of being less vulnerable (small members gain "
+        "most)",
         prior=uniform(0.1, 1.0, "the seed: less vulnerability"))
     regional_benefit_weight: float = spec(
-        0.3, "value/unit", 0.0, 10.0, "value of more weight in the region",
+        0.664977, "value/unit", 0.0, 10.0, "value of more weight in the region",
         prior=uniform(0.1, 1.0, "the seed: more regional weight"))
     benefit_trust_discount: float = spec(
-        0.5, "share", 0.0, 1.0, "share of the benefits a member discounts when it does not "
+        0.527807, "share", 0.0, 1.0, "share of the benefits a member discounts when it does not "
         "trust the others at all (benefits seen through trust)",
         prior=uniform(0.2, 0.8, "DESIGN.md: benefits are seen through trust"))
     autonomy_cost_weight: float = spec(
-        0.6, "value/unit", 0.0, 10.0, "cost of autonomy given up: steering wish x policy scope "
-        "x (1 - ownership)", prior=uniform(0.3, 1.5, "the seed: accepting the loss of autonomy "
-                                           "is a success factor"))
+        0.626931, "value/unit", 0.0, 10.0, "cost of autonomy given up: steering wish x policy "
+        "scope x (1 - ownership)", prior=uniform(0.3, 1.5, "the seed: accepting the loss of "
+                                                 "autonomy is a success factor"))
     imposition_cost_weight: float = spec(
         0.2, "value/unit", 0.0, 10.0, "cost of decisions that feel imposed: imposition x "
         "(1 - ownership)", prior=uniform(0.1, 0.8, "assumption: what an owner accepts, a "
                                          "non-owner resents"))
     coordination_cost_weight: float = spec(
-        0.15, "value/unit", 0.0, 10.0, "cost of coordinating with the other members",
+        0.336067, "value/unit", 0.0, 10.0, "cost of coordinating with the other members",
         prior=uniform(0.05, 0.4, "assumption: transaction costs of joint decisions (Feiock "
                       "2013)"))
     separate_director_coordination_relief: float = spec(
@@ -510,18 +511,18 @@ class Behaviour:
 
     # decisions
     commitment_years: float = spec(
-        4.0, "years", 0.0, 20.0, "years after the start before any council reconsiders its "
+        2.6055, "years", 0.0, 20.0, "years after the start before any council reconsiders its "
         "membership (the first term of the regeling)",
         prior=uniform(2.0, 6.0, "assumption: councils commit for a period and judge the "
                       "transition afterwards; gemeenschappelijke regelingen often exclude an "
                       "exit in their first years"))
     exit_logit: float = spec(
-        -7.0, "log-odds", -20.0, 5.0, "log-odds of a member exit in a decision window with a "
+        -7.20994, "log-odds", -20.0, 5.0, "log-odds of a member exit in a decision window with a "
         "neutral judgement, no scepticism, no exit cost and no ownership",
         prior=uniform(-9.0, -5.0, "assumption: a council that is not dissatisfied does not "
                       "leave"))
     exit_value_slope: float = spec(
-        8.0, "log-odds/value", 0.0, 30.0, "rise of the exit log-odds per unit of negative "
+        9.58698, "log-odds/value", 0.0, 30.0, "rise of the exit log-odds per unit of negative "
         "smoothed value", prior=uniform(4.0, 14.0, "assumption"))
     exit_scepticism_slope: float = spec(
         3.0, "log-odds/unit", 0.0, 20.0, "rise of the exit log-odds per unit of council "
@@ -531,11 +532,11 @@ class Behaviour:
         prior=uniform(0.1, 0.6, "assumption: a three-year uittreedsom deters, it does not "
                       "prevent"))
     exit_ownership_slope: float = spec(
-        2.0, "log-odds/unit", 0.0, 20.0, "fall of the exit log-odds per unit of ownership: an "
+        1.80607, "log-odds/unit", 0.0, 20.0, "fall of the exit log-odds per unit of ownership: an "
         "owner voices concerns rather than leaves",
         prior=uniform(0.5, 4.0, "Hirschman 1970: loyalty turns exit into voice"))
     dissolution_value_threshold: float = spec(
-        -0.15, "value", -2.0, 0.0, "the members dissolve in a decision window when every "
+        -0.392346, "value", -2.0, 0.0, "the members dissolve in a decision window when every "
         "one judges the arrangement below this smoothed value; when the largest payer leaves, "
         "the rest go on if they judge it above it on average",
         prior=uniform(-0.4, 0.0, "DESIGN.md: all members value it below zero"))
@@ -560,7 +561,7 @@ class Behaviour:
         "alternative to a merger", prior=uniform(0.0, 0.6, "the seed: Noaberkracht stays "
                                                  "stable without the merger"))
     merger_initiative_logit: float = spec(
-        -6.0, "log-odds", -20.0, 5.0, "log-odds of a merger initiative in a general decision "
+        -5.68746, "log-odds", -20.0, 5.0, "log-odds of a merger initiative in a general decision "
         "window with no support, no trust", prior=uniform(-8.0, -4.0, "assumption"))
     merger_initiative_support_slope: float = spec(
         6.0, "log-odds/unit", 0.0, 30.0, "effect of the councils' mean merger support on an "
@@ -582,7 +583,7 @@ class Behaviour:
         "no autonomy preference or scepticism, and no fear of absorption",
         prior=uniform(-4.0, 0.0, "assumption"))
     merger_vote_support_slope: float = spec(
-        6.0, "log-odds/unit", 0.0, 30.0, "effect of the council's merger support on its vote",
+        7.56893, "log-odds/unit", 0.0, 30.0, "effect of the council's merger support on its vote",
         prior=uniform(3.0, 10.0, "assumption"))
     merger_vote_identity_slope: float = spec(
         2.0, "log-odds/unit", 0.0, 30.0, "effect against the merger of the council's identity "
@@ -605,6 +606,47 @@ class Behaviour:
 
 
 BEHAVIOUR_NAMES = tuple(field_specs(Behaviour))
+
+
+@dataclass(frozen=True)
+class CalibrationProvenance:
+    """Where the defaults of the calibrated behavioural parameters come from: the chosen point
+    of one calibration run (its report is ``report``)."""
+
+    file: str          # the calibration file, relative to the repository
+    file_sha256: str   # of that file's text when it ran
+    fingerprint: str   # the run's fingerprint (the file and its resolved scenarios)
+    date: str
+    version: str       # of samenwerkingsim
+    report: str
+    calibrated: tuple[str, ...]  # the parameters it estimated; the rest keep their defaults
+
+
+#: The calibration that set the defaults of :class:`Behaviour` named in ``calibrated``.
+CALIBRATED_DEFAULTS = CalibrationProvenance(
+    file="experiments/calibration.toml",
+    file_sha256="c00a2de5dffd9d8ee63c5438664218562ca2489b97bab7ffe77a2e18f2c5c3af",
+    fingerprint="75bd02e344f150ff", date="2026-12-01", version="0.1.0",
+    report="docs/calibration/report.md",
+    calibrated=(
+        "commitment_years",
+        "exit_value_slope",
+        "merger_initiative_logit",
+        "incident_rate_per_month",
+        "meeting_similarity_effect",
+        "dissolution_value_threshold",
+        "regional_benefit_weight",
+        "incident_memory_months",
+        "benefit_trust_discount",
+        "vulnerability_benefit_weight",
+        "merger_vote_support_slope",
+        "exit_logit",
+        "trust_decay_per_month",
+        "ownership_gain_per_month",
+        "exit_ownership_slope",
+        "coordination_cost_weight",
+        "autonomy_cost_weight",
+    ))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,53 @@ def write_table_csv(path: Path, table: dict[str, np.ndarray]) -> Path:
 write_points_csv = write_table_csv
 
 
+def contrasts_markdown(result, table) -> str:
+    """The contrasts as Markdown: one table per contrast."""
+    experiment = result.experiment
+    design = experiment.design
+    per_scenario = experiment.n_points // max(1, len({p.label for p in experiment.points}))
+    drawn = ": draws from the calibration's posterior" if design.kind == "posterior" else ""
+    lines = [f"# Contrasts: {experiment.name}", "", experiment.description, "",
+             f"Each contrast compares two scenarios at the same {per_scenario} points "
+             f"({design.kind} design{drawn}), {experiment.replications} replications each, "
+             "with common random numbers. "
+             "Difference: variant minus base, the median over the points with its 95% "
+             "interval (2.5% and 97.5% quantiles over the points: parameter uncertainty and "
+             "Monte Carlo noise); P(lower): the share of points where the variant is lower.",
+             ""]
+    records = [dict(zip(table, row, strict=True)) for row in zip(*table.values(), strict=True)]
+    for name in dict.fromkeys(r["name"] for r in records):
+        rows = [r for r in records if r["name"] == name]
+        lines += [f"## {name}", "", f"`{rows[0]['variant']}` against `{rows[0]['base']}`", "",
+                  "| output | base | variant | difference [95% interval] | P(lower) |",
+                  "| --- | --- | --- | --- | --- |"]
+        for r in rows:
+            lines.append(f"| {r['output']} | {r['base_median']:.3f} | {r['variant_median']:.3f} "
+                         f"| {r['difference']:+.3f} [{r['low']:+.3f}, {r['high']:+.3f}] | "
+                         f"{r['p_negative']:.2f} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_contrasts(result, metadata: dict | None = None) -> list[Path]:
+    """``contrasts.csv``, ``contrasts.md`` and ``contrasts.png`` of an experiment with
+    [[contrasts]]."""
+    from ..experiments.contrasts import contrasts
+    from ..plotting import save_figure
+    from ..plotting.sweeps import plot_contrasts
+    from .files import write_text
+
+    table = contrasts(result).table
+    axes = plot_contrasts(table)
+    band = ("95% over the posterior draws: parameter uncertainty and Monte Carlo noise"
+            if result.experiment.design.kind == "posterior" else "95% over the points")
+    axes[0].figure.suptitle(f"{result.experiment.name}: variant minus base (intervals: "
+                            f"{band}; red: below 0, green: above 0)", fontsize="small")
+    return [write_table_csv(result.folder / "contrasts.csv", table),
+            write_text(result.folder / "contrasts.md", contrasts_markdown(result, table) + "\n"),
+            save_figure(axes[0].figure, result.folder / "contrasts.png", metadata or {})]
+
+
 def write_sweep_outputs(result, command_line: list[str] | None = None) -> list[Path]:
     """Write the tables, the manifest and the figures of a sweep into its folder."""
     from ..plotting import new_figure, save_figure
@@ -85,11 +132,15 @@ def write_sweep_outputs(result, command_line: list[str] | None = None) -> list[P
                 "Description": f"experiment {experiment.name}; fingerprint "
                                f"{experiment.digest()}; seed {experiment.seed}; "
                                f"{experiment.replications} replications per point"}
-    axes = plot_factor_effects(result)
-    figure = axes[0].figure
-    figure.suptitle(f"{experiment.name} ({experiment.replications} replications a point; "
-                    "bands: 95% Monte Carlo intervals)", fontsize="medium")
-    written.append(save_figure(figure, folder / "stability_by_factor.png", metadata))
+    by_factor = folder / "stability_by_factor.png"
+    if experiment.design.kind == "posterior":
+        by_factor.unlink(missing_ok=True)  # its factors are draws, not choices
+    else:
+        axes = plot_factor_effects(result)
+        figure = axes[0].figure
+        figure.suptitle(f"{experiment.name} ({experiment.replications} replications a "
+                        "point; bands: 95% Monte Carlo intervals)", fontsize="medium")
+        written.append(save_figure(figure, by_factor, metadata))
     heatmap = folder / "heatmap.png"
     if experiment.design.kind == "grid" and len(experiment.factors) == 2:
         fig, ax = new_figure(figsize=(7, 5))
@@ -98,6 +149,8 @@ def write_sweep_outputs(result, command_line: list[str] | None = None) -> list[P
         written.append(save_figure(fig, heatmap, metadata))
     else:
         heatmap.unlink(missing_ok=True)
+    if experiment.contrasts:
+        written += write_contrasts(result, metadata)
     if experiment.design.kind == "one_at_a_time":
         from ..experiments.effects import lever_effects
         from .effects import write_effects_outputs

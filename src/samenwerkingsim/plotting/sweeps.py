@@ -8,8 +8,8 @@ from matplotlib.axes import Axes
 
 from .curves import _draw_survival, _new_axes, _style_time_axis, new_figure
 
-__all__ = ["OUTPUT_LABELS", "plot_factor_effect", "plot_factor_effects", "plot_heatmap",
-           "plot_point_curves"]
+__all__ = ["OUTPUT_LABELS", "plot_contrasts", "plot_factor_effect", "plot_factor_effects",
+           "plot_heatmap", "plot_point_curves"]
 
 OUTPUT_LABELS = {
     "s_5y": "still standing after 5 years", "s_10y": "still standing after 10 years",
@@ -182,3 +182,37 @@ def plot_point_curves(result, points=None, ax: Axes | None = None):
     ax.set_ylabel("probability still standing")
     ax.legend(fontsize="small", loc="best")
     return ax
+
+
+CONTRAST_LABELS = {"s_10y": "S(10y)", "s_15y": "S(15y)", "intact_15y": "intact(15y)",
+                   "merger_10y": "merged by 10y"}
+
+
+def plot_contrasts(table: dict, axes=None):
+    """Each contrast's difference (variant - base) as a dot with its 95% interval, one panel
+    per output of :data:`CONTRAST_LABELS`; ``table`` is
+    :meth:`~samenwerkingsim.experiments.contrasts.ContrastsResult.table`. Returns the axes."""
+    names = list(dict.fromkeys(table["name"]))
+    outputs = [o for o in CONTRAST_LABELS if o in table["output"]]
+    if axes is None:
+        _, axes = new_figure(1, len(outputs), sharey=True, squeeze=False,
+                             figsize=(3.2 * len(outputs) + 3, 0.45 * len(names) + 1.6))
+        axes = axes[0]
+    rows = {(n, o): i for i, (n, o) in enumerate(zip(table["name"], table["output"],
+                                                     strict=True))}
+    y = np.arange(len(names))[::-1]
+    for ax, output in zip(axes, outputs, strict=True):
+        for position, name in zip(y, names, strict=True):
+            i = rows.get((name, output))
+            if i is None:
+                continue
+            mid, low, high = (table[k][i] for k in ("difference", "low", "high"))
+            colour = "C3" if high < 0 else "C2" if low > 0 else "0.4"
+            ax.errorbar(mid, position, xerr=[[mid - low], [high - mid]], fmt="o",
+                        color=colour, markersize=4, capsize=2)
+        ax.axvline(0, color="0.6", linewidth=0.8)
+        ax.set_title(CONTRAST_LABELS[output], fontsize="small")
+        ax.set_xlabel("variant - base")
+        ax.grid(axis="x", alpha=0.4)
+    axes[0].set_yticks(y, names, fontsize="small")
+    return axes
