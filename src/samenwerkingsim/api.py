@@ -146,9 +146,11 @@ def sensitivity(experiment_or_sweep, *, out: str | os.PathLike | None = None, jo
 
 
 def run_posterior(scenario, *, draws: int = 100, replications: int | None = None,
-                  seed: int | None = None, jobs: int = 1):
+                  seed: int | None = None, jobs: int = 1, fixed: tuple[str, ...] = ()):
     """Run a scenario under ``draws`` draws from the calibration's posterior (what
-    ``run --posterior`` does), every draw on the same replication streams.
+    ``run --posterior`` does), every draw on the same replication streams. The draws set
+    every calibrated parameter but those named in ``fixed``, which keep the scenario's
+    values (as ``--set behaviour.NAME=...`` does on the command line).
 
     Returns
     -------
@@ -171,8 +173,14 @@ def run_posterior(scenario, *, draws: int = 100, replications: int | None = None
         scenario = load_scenario(scenario)
     if draws < 2:
         raise ValueError(f"draws must be at least 2, found {draws}")
+    from .model.params import BEHAVIOUR_NAMES
+
+    unknown = sorted(set(fixed) - set(BEHAVIOUR_NAMES))
+    if unknown:
+        raise ValueError(f"fixed: {unknown} are not behavioural parameters")
     seed = scenario.run.seed if seed is None else seed
-    points = posterior_draws(load_posterior(), draws, seed)
+    points = [{k: v for k, v in d.items() if k not in fixed}
+              for d in posterior_draws(load_posterior(), draws, seed)]
     curves = simulate_draws(posterior_scenarios(scenario, points),
                             replications or scenario.run.replications, seed, jobs=jobs)
     return summarise_draws(curves)

@@ -252,6 +252,10 @@ def _check_run_options(args) -> None:
                              f"{meta['high']}], found {value}")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, found {args.jobs}")
+    if getattr(args, "posterior", None) is not None and args.engine != "ensemble":
+        raise UsageError(f"--posterior runs on the ensemble engine (the same histories as "
+                         f"the Mesa model, many draws at once); leave out --engine "
+                         f"{args.engine}")
     cores = usable_cores()
     if args.jobs > cores:
         print(f"samenwerkingsim: note: --jobs {args.jobs} is more than the {cores} usable "
@@ -303,6 +307,8 @@ def command_run(args) -> int:
     if out is None:
         # variants of one file made with --set get folders of their own
         suffix = f"-{scenario_hash(scenario)[:8]}" if args.overrides else ""
+        # and a posterior run writes other files than a plain one: a folder of its own too
+        suffix += "-posterior" if args.posterior is not None else ""
         out = Path("results") / f"{args.scenario.stem}{suffix}"
     outputs = _prepare_outputs(out, args.replications or scenario.run.replications)
     if args.posterior is not None:
@@ -343,6 +349,12 @@ def command_run(args) -> int:
     return EXIT_OK
 
 
+def _set_behaviour_names(overrides: list[str]) -> set[str]:
+    """The behavioural parameters that ``--set KEY=VALUE`` options set (dots or __)."""
+    keys = (text.split("=", 1)[0].strip().replace("__", ".") for text in overrides)
+    return {key.removeprefix("behaviour.") for key in keys if key.startswith("behaviour.")}
+
+
 def _posterior_curves(args, scenarios: list, label: str) -> list:
     """The posterior draws and, per scenario, the curves of every draw (the same draws and
     replication streams for every scenario)."""
@@ -358,6 +370,11 @@ def _posterior_curves(args, scenarios: list, label: str) -> list:
 
     if args.posterior < 2:
         raise UsageError(f"--posterior needs at least 2 draws, found {args.posterior}")
+    short = [s for s in scenarios if s.run.horizon_months < 12]
+    if short:
+        raise UsageError(f"--posterior reports outcomes by year: {short[0].name} runs "
+                         f"{short[0].run.horizon_years:g} years; give a horizon of at least "
+                         "1 year (--set run.horizon_years=...)")
     try:
         posterior = load_posterior()
     except FileNotFoundError as error:
@@ -365,6 +382,13 @@ def _posterior_curves(args, scenarios: list, label: str) -> list:
                          "samenwerkingsim calibrate first") from None
     seed = args.seed if args.seed is not None else scenarios[0].run.seed
     draws = posterior_draws(posterior, args.posterior, seed)
+    fixed = _set_behaviour_names(args.overrides) & set(posterior.names)
+    if fixed:
+        # --set wins over the posterior: the draws vary the other calibrated parameters
+        draws = [{k: v for k, v in d.items() if k not in fixed} for d in draws]
+        print(f"samenwerkingsim: note: {', '.join(sorted(fixed))} fixed by --set; the "
+              f"posterior draws vary the other {len(posterior.names) - len(fixed)} "
+              "calibrated parameters", file=sys.stderr)
     per_scenario = []
     for scenario in scenarios:
         n = args.replications or scenario.run.replications
@@ -400,7 +424,8 @@ def _run_posterior(args, scenario, outputs, out) -> int:
             table[parameter] = [d[parameter] for d in draws]
         write_table_csv(staging / "posterior_draws.csv", table)
         write_json(staging / "manifest.json", manifest(
-            scenario_to_dict(scenario), scenario_hash(scenario), args.seed or scenario.run.seed,
+            scenario_to_dict(scenario), scenario_hash(scenario),
+            args.seed if args.seed is not None else scenario.run.seed,
             args.engine, args.jobs, str(args.scenario), args.command_line))
         fig, ax = new_figure(figsize=(7, 4.5))
         plot_posterior_stability(curves, ax=ax, label=scenario.name)
@@ -466,12 +491,22 @@ def _compare_posterior(args, scenarios, names, outputs, out) -> int:
             "generator": "samenwerkingsim", "command_line": args.command_line,
             "scenario_files": [str(p) for p in args.scenarios]})
     for name, curves in zip(names, per_scenario, strict=True):
-        print(_posterior_table(name, curves, [y for y in (5, 10) if 12 * y <= horizon]))
-    for name, p in better.items():
-        print(f"P({name} stands more often than {names[0]} after {years} years) = "
-              f"{p['still_standing']:.2f}; intact: {p['intact']:.2f}")
+        print(_posterior_table(name, curves, [y for y in (5, 10, 15, 20) if 12 * y <= horizon]))
+    for name, curves in zip(names[1:], per_scenario[1:], strict=True):
+        print(f"{name} against {names[0]} after {years} years, draw by draw: "
+              f"{_shares_text(reference, curves, 'survival', years)} (still standing); "
+              f"{_shares_text(reference, curves, 'intact', years)} (intact)")
     print(f"\nwrote comparison.json, comparison.png and manifest.json to {out}/")
     return EXIT_OK
+
+
+def _shares_text(reference, curves, quantity: str, years: int) -> str:
+    """In how many draws a design is higher, lower or the same as the reference."""
+    import numpy as np
+
+    x, y = reference.at(quantity, years), curves.at(quantity, years)
+    return (f"higher in {np.mean(y > x):.0%}, lower in {np.mean(y < x):.0%}, "
+            f"equal in {np.mean(y == x):.0%}")
 
 
 def unique_labels(names: list[str]) -> list[str]:
@@ -710,7 +745,7 @@ def command_sensitivity(args) -> int:
 def command_calibrate(args) -> int:
     from tqdm import tqdm
 
-    from .calibration.run import calibrate
+    from .calibration.run import StageFailed, calibrate
     from .calibration.spec import load_calibration
     from .experiments.executors import executor_for
     from .output.calibration import write_calibration_outputs
@@ -741,6 +776,9 @@ def command_calibrate(args) -> int:
         stop.outputs = (f"; every finished chunk is kept in the stage stores under {out}/: "
                         "run the same command to resume")
         raise
+    except StageFailed as failed:
+        print(f"samenwerkingsim: {failed}", file=sys.stderr)
+        return EXIT_POINTS_FAILED
     finally:
         for bar in bars.values():
             bar.close()

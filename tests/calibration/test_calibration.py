@@ -13,6 +13,7 @@ import pytest
 
 from samenwerkingsim.calibration.inference import exceedance, implausibility, monte_carlo_sd
 from samenwerkingsim.calibration.posterior import (
+    Posterior,
     load_posterior,
     posterior_draws,
     probability_better,
@@ -70,6 +71,12 @@ def test_the_shipped_calibration_file_loads_with_every_target_of_the_issue():
 @pytest.mark.parametrize("change, message", [
     (('band = "national_trend.survival_5y"', 'band = "national_trend.survival_6y"'),
      "not a band"),
+    (("at_least = 0.8", "at_least = true"), "allowed a probability"),
+    (('name = "national S(10y)"', 'name = "national S(5y)"'), "a name of its own"),
+    (("always_keep = [", 'parameters = ["exit_logit", "exit_logit"]\nalways_keep = ['),
+     "more than once"),
+    (("horizon_years = { national = 20, kempengemeenten = 40",
+      "horizon_years = { national = 8, kempengemeenten = 40"), "needs at least 10 years"),
     (('output = "s_15y"', 'output = "s_25y"'), "allowed: s_5y"),
     (("horizon_years = 15", "horizon_years = 12"), "needs a horizon of 15 years"),
     (("keep = 12", "keep = 0"), "screening.keep"),
@@ -120,7 +127,10 @@ def test_a_small_calibration_runs_end_to_end_and_resumes_without_simulating(tmp_
     assert {"report.md", "screening.csv", "waves.csv", "manifest.json"} <= written
     report = (out / "report.md").read_text()
     assert "## Screening" in report and "Fixed at their defaults" in report
-    assert first.succeeded or "could not all be met" in report or first.reference
+    # every stage it reached is reported, and conflicts exactly when there were any
+    assert ("## ABC" in report) == bool(first.reference)
+    assert ("## The chosen point" in report) == bool(first.chosen)
+    assert ("could not all be met" in report) == bool(first.conflicts)
     again = calibrate(spec, out)
     assert again.simulated == 0, "a finished calibration was simulated again"
     assert again.kept == first.kept
@@ -157,6 +167,10 @@ def test_posterior_draws_are_reproducible_and_weighted():
     posterior = load_posterior()
     assert posterior_draws(posterior, 20, 5) == posterior_draws(posterior, 20, 5)
     assert posterior_draws(posterior, 20, 5) != posterior_draws(posterior, 20, 6)
+    # two points weighted 0.8 and 0.2: 4,000 draws pick the first 3,200 times, SE 25
+    two = Posterior(("exit_logit",), np.array([[-7.0], [-6.0]]), np.array([0.8, 0.2]))
+    picks = [d["exit_logit"] for d in posterior_draws(two, 4000, 1)]
+    assert abs(picks.count(-7.0) - 3200) < 4 * np.sqrt(4000 * 0.8 * 0.2)
 
 
 def test_probability_better_is_counted_draw_by_draw():
@@ -258,3 +272,39 @@ def test_adopting_the_calibrated_values_as_defaults_keeps_the_fingerprints():
 
     assert stage(moved).digest() == stage(spec).digest()
     assert stage(held_changed).digest() != stage(spec).digest()
+
+
+def test_a_set_calibrated_parameter_is_kept_fixed_under_the_posterior(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(NOABERKRACHT), "--posterior", "3", "-n", "20", "--quiet",
+                 "--out", str(out), "--set", "run.horizon_years=10",
+                 "--set", "behaviour.commitment_years=10"]) == 0
+    draws = (out / "posterior_draws.csv").read_text().splitlines()
+    assert "commitment_years" not in draws[0]  # not drawn: the --set value holds
+    assert "exit_logit" in draws[0]
+    assert "commitment_years fixed by --set" in capsys.readouterr().err
+    # no arrangement can end in the first ten years when councils commit for ten
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["posterior"]["survival"]["10"]["low"] == 1.0
+
+
+def test_a_posterior_run_has_its_own_default_folder_and_can_be_run_again(tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["run", str(NOABERKRACHT), "-n", "20", "--quiet", "--set", "run.horizon_years=5"]
+    assert main(args) == 0
+    assert main([*args, "--posterior", "2"]) == 0
+    assert main([*args, "--posterior", "2"]) == 0  # its own files are its to replace
+    folders = sorted(p.name for p in (tmp_path / "results").iterdir())
+    assert len(folders) == 2 and folders[1] == folders[0] + "-posterior"
+
+
+def test_posterior_options_that_cannot_work_are_refused_before_any_work(tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main(["run", str(NOABERKRACHT), "--posterior", "3", "--engine", "mesa",
+                 "--out", str(out)]) == 2
+    assert "--posterior runs on the ensemble engine" in capsys.readouterr().err
+    assert main(["run", str(NOABERKRACHT), "--posterior", "3", "--out", str(out),
+                 "--set", "run.horizon_years=0.5"]) == 2
+    assert "at least 1 year" in capsys.readouterr().err
+    assert not out.exists()

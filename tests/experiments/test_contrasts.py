@@ -80,3 +80,73 @@ def test_a_contrast_of_a_scenario_not_in_the_experiment_is_explained(tmp_path, c
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "contrasts[7]" in err and "noaberkracht_high_autonomie" in err
+
+
+NOABERKRACHT = (ROOT / "scenarios" / "noaberkracht.toml").as_posix()
+
+
+def contrast_experiment(tmp_path, design: str, run: str = ""):
+    """Noaberkracht against an exact copy of itself (under another name)."""
+    copy = tmp_path / "copy.toml"
+    copy.write_text(Path(NOABERKRACHT).read_text().replace(
+        'name = "noaberkracht"', 'name = "copy"', 1))
+    path = tmp_path / "contrast.toml"
+    path.write_text(f"""
+schema_version = 1
+name = "contrast"
+scenarios = ["{NOABERKRACHT}", "{copy.as_posix()}"]
+{design}
+[run]
+replications = 40
+horizon_years = 12
+{run}
+[[contrasts]]
+base = "noaberkracht"
+variant = "copy"
+""")
+    return path
+
+
+POSTERIOR = '[design]\nkind = "posterior"\nsamples = 3'
+
+
+@pytest.mark.parametrize("design, run, message", [
+    ('[design]\nkind = "one_at_a_time"\n[[factors]]\nkey = "levers.separate_director"\n'
+     'values = [false]', "", "one_at_a_time design gives each scenario its own points"),
+    (POSTERIOR, "common_random_numbers = false", "run.common_random_numbers"),
+    (POSTERIOR, "horizon_years = 8", "contrasts compare outputs at 10 and 15 years"),
+])
+def test_contrasts_that_could_not_pair_their_points_are_refused(tmp_path, capsys, design, run,
+                                                                message):
+    text = contrast_experiment(tmp_path, design, run).read_text()
+    if "horizon_years = 8" in run:
+        text = text.replace("horizon_years = 12\n", "")
+    (tmp_path / "contrast.toml").write_text(text)
+    assert main(["validate", str(tmp_path / "contrast.toml")]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_scenario_contrasted_with_itself_differs_by_exactly_zero(tmp_path):
+    # the same scenario twice: with common random numbers every draw replays the same
+    # histories, so every paired difference is exactly 0 (not merely small)
+    import samenwerkingsim as sws
+
+    experiment = sws.load_experiment(contrast_experiment(tmp_path, POSTERIOR))
+    result = sws.sweep(experiment, out=tmp_path / "out")
+    rows = contrasts(result).records()
+    assert rows and all(r["difference"] == r["low"] == r["high"] == 0 for r in rows)
+
+
+def test_a_changed_posterior_gives_a_posterior_experiment_a_new_fingerprint(tmp_path,
+                                                                            monkeypatch):
+    import dataclasses
+
+    from samenwerkingsim.experiments import draws
+    from samenwerkingsim.experiments.spec import load_experiment
+
+    path = contrast_experiment(tmp_path, POSTERIOR)
+    before = load_experiment(path).digest()
+    shipped = draws.load_posterior()
+    moved = dataclasses.replace(shipped, values=shipped.values * 1.01)
+    monkeypatch.setattr(draws, "load_posterior", lambda: moved)
+    assert load_experiment(path).digest() != before  # a resume would refuse the old store

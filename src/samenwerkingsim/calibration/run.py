@@ -46,13 +46,26 @@ from ..output.folders import FolderLock, check_folder_path
 from .inference import exceedance, implausibility
 from .spec import CalibrationSpec
 
-__all__ = ["Calibration", "ParameterSpace", "calibrate"]
+__all__ = ["Calibration", "ParameterSpace", "StageFailed", "calibrate"]
 
 _BEHAVIOUR = field_specs(Behaviour)
 ONE_SIDED_SCALE = 0.05  # the scale of a one-sided target in the screening
 MARGIN = 0.1            # of the region's width, added around the non-implausible points
 CHECK_LIMIT = 2.0       # Monte Carlo SDs a checked point may miss a target by
 MAX_CHECKS = 10
+
+
+class StageFailed(Exception):
+    """Points of a stage raised: the stage's results would be biased without them."""
+
+    def __init__(self, stage: str, folder: Path, failures: list[dict]):
+        points = sorted({f["point"] for f in failures})
+        super().__init__(
+            f"{len(points)} point(s) of the calibration's {stage} stage failed (the first: "
+            f"{failures[0]['error']}); the tracebacks are in the failures table of "
+            f"{folder}/store.sqlite. Nothing was estimated from the stage: run the same "
+            "command to retry them")
+        self.stage, self.folder, self.points = stage, folder, points
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,10 @@ class _StageRunner:
         sweep = run_sweep(experiment, self.folder / stage, restart=self.restart,
                           executor_factory=self.executor_factory, progress=report)
         self.result.simulated += sweep.replications_run
+        if sweep.failures:
+            # a failed point has no outputs: it would count as implausible (or as having no
+            # influence in the screening) and bias the stage; rerunning retries it
+            raise StageFailed(stage, self.folder / stage, sweep.failures)
         n_design = len(values)
         by_scenario = {}
         for b, base in enumerate(self.spec.bases):
@@ -328,9 +345,13 @@ def _predict(spec, runner, space, result) -> None:
 
 
 def _conflicts(spec: CalibrationSpec, record: dict, names) -> list[str]:
-    """Which targets could not be met together, and which parameters pull them apart."""
-    scores = record["implausibility"]
-    cutoff = record.get("cutoff", record.get("tolerance", 3.0))
+    """Which targets could not be met together, and which parameters pull them apart, by
+    the measure the stage accepted points with: the implausibility in a wave, the
+    exceedance in the reference table."""
+    if "tolerance" in record:
+        scores, cutoff = record["exceedance"], record["tolerance"]
+    else:
+        scores, cutoff = record["implausibility"], record["cutoff"]
     ok = scores <= cutoff
     lines = []
     for k, target in enumerate(spec.targets):

@@ -86,6 +86,11 @@ def calibrated_parameters() -> list[str]:
     return [name for name, f in _BEHAVIOUR.items() if f.metadata["prior"].kind != "fixed"]
 
 
+def output_years(output: str) -> int:
+    """The year an output is read at: 10 for ``s_10y``."""
+    return int(output.split("_")[-1].rstrip("y"))
+
+
 @dataclass(frozen=True)
 class Target:
     """An empirical target: an output of one scenario inside a band, or above or below a
@@ -115,7 +120,7 @@ class Target:
 
     @property
     def years(self) -> int:
-        return int(self.output.split("_")[-1].rstrip("y"))
+        return output_years(self.output)
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,11 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
                                              "parameters with a prior to calibrate (see "
                                              "docs/parameters.md)")
         screened = calibrated_parameters()
+    twice = sorted({p for p in screened if screened.count(p) > 1})
+    if twice:
+        problems.add("screening.parameters", f"found {twice!r} more than once: name each "
+                                             "parameter once")
+        screened = list(dict.fromkeys(screened))
     trajectories = _whole(screening.get("trajectories", 6), "screening.trajectories", 2, 1000,
                           problems)
     keep = _whole(screening.get("keep", 10), "screening.keep", 1, len(screened), problems)
@@ -231,6 +241,15 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
     reject_unknown(predictive, ("draws", "horizon_years", "replications"), "predictive",
                    problems)
     draws = _whole(predictive.get("draws", 200), "predictive.draws", 2, 100_000, problems)
+    predictive_horizons = _per_scenario(predictive.get("horizon_years"),
+                                        "predictive.horizon_years", labels, problems,
+                                        kind=float)
+    for target in targets:
+        years = target.years
+        if predictive_horizons[target.scenario] < years:
+            problems.add(f"predictive.horizon_years.{target.scenario}",
+                         f"found {predictive_horizons[target.scenario]:g}: the target "
+                         f"{target.name!r} ({target.output}) needs at least {years} years")
     if problems:
         raise CalibrationError(source, problems.items)
     return CalibrationSpec(
@@ -244,9 +263,7 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
         check_replications=_per_scenario(check.get("replications"), "check.replications",
                                          labels, problems),
         predictive_draws=draws,
-        predictive_horizons=_per_scenario(predictive.get("horizon_years"),
-                                          "predictive.horizon_years", labels, problems,
-                                          kind=float),
+        predictive_horizons=predictive_horizons,
         predictive_replications=_per_scenario(predictive.get("replications"),
                                               "predictive.replications", labels, problems),
         text=Path(path).read_text(encoding="utf-8"))
@@ -310,7 +327,7 @@ def _targets(value: Any, labels: list[str], horizons: dict, problems: Collector)
         if output not in OUTPUTS:
             problems.add(f"{key}.output", f"found {output!r}, allowed: {', '.join(OUTPUTS)}")
             continue
-        years = int(output.split("_")[-1].rstrip("y"))
+        years = output_years(output)
         if horizons[scenario] < years:
             problems.add(f"{key}.output", f"{output} needs a horizon of {years} years; "
                                           f"scenarios.{scenario} runs {horizons[scenario]:g}")
@@ -331,13 +348,20 @@ def _targets(value: Any, labels: list[str], horizons: dict, problems: Collector)
             source = f"data/targets.toml {entry['band']}"
         else:
             threshold = entry[kind]
-            if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+            if (isinstance(threshold, bool) or not isinstance(threshold, int | float)
+                    or not 0 <= threshold <= 1):
                 problems.add(f"{key}.{kind}", f"found {threshold!r}, allowed a probability")
                 continue
             low, high = (float(threshold), 1.0) if kind == "at_least" else (0.0,
                                                                             float(threshold))
             source = entry.get("source", "")
-        targets.append(Target(name=entry.get("name", f"{scenario} {output}"),
+        name = entry.get("name", f"{scenario} {output}")
+        if not isinstance(name, str) or not name or name in {t.name for t in targets}:
+            problems.add(f"{key}.name", f"found {name!r}: every target needs a name of its "
+                                        "own (a non-empty string; it heads the columns of the "
+                                        "tables)")
+            continue
+        targets.append(Target(name=name,
                               scenario=scenario, output=output, low=low, high=high, kind=kind,
                               source=source))
     return tuple(targets)

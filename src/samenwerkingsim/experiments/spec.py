@@ -57,6 +57,7 @@ DISTRIBUTIONS = ("uniform", "loguniform")
 TOP_LEVEL_KEYS = ("schema_version", "name", "description", "scenario", "scenarios", "design",
                   "run", "factors", "outputs", "contrasts")
 DESIGN_KEYS = ("kind", "samples", "levels", "seed")
+MIN_CONTRAST_YEARS = 10  # the earliest output a contrast compares
 RUN_KEYS = ("replications", "seed", "horizon_years", "common_random_numbers", "keep_events")
 FACTOR_KEYS = ("key", "values", "range", "steps", "distribution", "scenarios", "note")
 OUTPUT_KEYS = ("curves",)
@@ -248,6 +249,8 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
     else:
         factors = _factors(data.get("factors"), design, bases, problems)
     contrasts = _contrasts(data.get("contrasts", []), [b.label for b in bases], problems)
+    if contrasts:
+        _check_contrastable(design, run, problems)
     outputs = data.get("outputs", {})
     curves = _curves(outputs, problems)
     if problems:
@@ -263,6 +266,12 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
         planned = [(base, values, None) for base in bases for values in design_values]
     points = _resolve_points(planned, run, problems)
     n_points = len(points)
+    short = sorted({p.scenario.run.horizon_years for p in points
+                    if p is not None and p.scenario.run.horizon_years < MIN_CONTRAST_YEARS})
+    if contrasts and short:
+        problems.add("run.horizon_years", f"found {short[0]} years: contrasts compare outputs "
+                                          f"at {MIN_CONTRAST_YEARS} and 15 years; allowed: at "
+                                          f"least {MIN_CONTRAST_YEARS}")
     if n_points > MAX_POINTS:
         problems.add("design", f"the design has {n_points} points, allowed at most {MAX_POINTS}")
     if any(i >= n_points for i in curves):
@@ -279,6 +288,9 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
         "outputs": {"curves": list(curves)},
         "contrasts": [list(c) for c in contrasts],
     }
+    if design.kind == "posterior":
+        # the draws themselves: a changed posterior.csv must not resume on the old points
+        resolved["posterior_draws"] = sample.tolist()
     return Experiment(
         name=name, description=description, source=source,
         scenario_paths=tuple(str(b.path) for b in bases), factors=factors,
@@ -330,6 +342,19 @@ def _contrasts(value: Any, labels: list[str], problems: Collector) -> tuple:
             continue
         contrasts.append((str(table.get("name", f"{variant} against {base}")), base, variant))
     return tuple(contrasts)
+
+
+def _check_contrastable(design: Design, run: Mapping, problems: Collector) -> None:
+    """Contrasts pair the i-th point of one scenario with the i-th of another: every
+    scenario must run the same points, with the same replication streams."""
+    if design.kind == "one_at_a_time":
+        problems.add("contrasts", "a one_at_a_time design gives each scenario its own points; "
+                                  "contrasts need a design that runs the same points for "
+                                  "every scenario (posterior, grid, lhs, sobol, morris)")
+    if not run["common_random_numbers"]:
+        problems.add("run.common_random_numbers", "found false: contrasts compare two "
+                                                  "scenarios on the same replication streams; "
+                                                  "allowed with contrasts: true")
 
 
 def build_experiment(name: str, source: str, bases: list[Base], design_values: list[tuple],

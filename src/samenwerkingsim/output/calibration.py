@@ -87,6 +87,10 @@ def write_calibration_outputs(calibration: Calibration,
         "calibration_digest": spec.digest(), "seconds": calibration.seconds,
         "replications": calibration.replications, "simulated_now": calibration.simulated}))
     written += _figures(calibration)
+    # an output this call did not write (a stage it did not reach) belongs to an earlier
+    # call: remove it, so that every file in the folder comes from this calibration
+    for name in set(CALIBRATION_OUTPUT_NAMES) - {p.name for p in written}:
+        (folder / name).unlink(missing_ok=True)
     return written
 
 

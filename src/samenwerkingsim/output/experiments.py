@@ -149,8 +149,12 @@ def write_sweep_outputs(result, command_line: list[str] | None = None) -> list[P
         written.append(save_figure(fig, heatmap, metadata))
     else:
         heatmap.unlink(missing_ok=True)
-    if experiment.contrasts:
+    contrast_files = [folder / n for n in ("contrasts.csv", "contrasts.md", "contrasts.png")]
+    if experiment.contrasts and not result.failures:
         written += write_contrasts(result, metadata)
+    else:  # a pair with a failed point has no difference: no contrasts until it is rerun
+        for path in contrast_files:
+            path.unlink(missing_ok=True)
     if experiment.design.kind == "one_at_a_time":
         from ..experiments.effects import lever_effects
         from .effects import write_effects_outputs

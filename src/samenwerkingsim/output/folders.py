@@ -44,6 +44,7 @@ __all__ = ["OUTPUT_NAMES", "FolderInUse", "OutputFolderError", "OutputSet"]
 OUTPUT_NAMES = frozenset({
     "runs.csv", "events.csv", "trajectories.csv", "summary.json", "manifest.json",
     "stability.png", "trajectories.png", "comparison.png", "comparison.json",
+    "posterior_draws.csv",
 })
 MARKER_FILE = "manifest.json"
 # temporary files of earlier versions, written inside the output folder itself

@@ -148,7 +148,9 @@ def _style_time_axis(ax: Axes, horizon_months: int) -> None:
     horizon_years = horizon_months / MONTHS_PER_YEAR
     ax.set_xlim(0, horizon_years)
     _set_year_ticks(ax, horizon_years)
-    ax.set_ylim(0, 1)
+    # a little room at both ends: a curve at 1 (a stable case) or at 0 (no dissolutions)
+    # shows as a line of its own rather than on the frame
+    ax.set_ylim(-0.02, 1.02)
     ax.grid(True, **_GRID_STYLE)
     ax.set_axisbelow(True)
     ax.set_xlabel("years since start")
