@@ -689,8 +689,15 @@ def _sweep_report(result, out) -> str:
              f"{result.seconds:.1f} s)"]
     widths = [max(len(c), 10) for c in shown]
     lines.append("  ".join(c.rjust(w) for c, w in zip(shown, widths, strict=True)))
+    outputs = {"s_10y", "s_10y_low", "s_10y_high", "dissolution_10y", "merger_10y"}
+
+    def cell(column, value):  # probabilities to 3 decimals on screen, 6 digits in the CSV
+        if column in outputs and isinstance(value, float) and value == value:
+            return f"{value:.3f}"
+        return format_cell(value)
+
     for row in rows[:25]:
-        lines.append("  ".join(format_cell(row.get(c)).rjust(w)
+        lines.append("  ".join(cell(c, row.get(c)).rjust(w)
                                for c, w in zip(shown, widths, strict=True)))
     if len(rows) > 25:
         lines.append(f"... {len(rows) - 25} more points in {out}/points.csv")
@@ -720,8 +727,11 @@ def _contrast_lines(result) -> list[str]:
 def command_sweep(args) -> int:
     result, out = _sweep(args)
     print(_sweep_report(result, out))
-    print(f"\nwrote points.csv, figures and manifest.json to {out}/ (store: "
-          f"{out}/store.sqlite)")
+    from .experiments.sweep import STORE_NAME, SWEEP_OUTPUT_NAMES
+
+    written = sorted(p.name for p in Path(out).iterdir() if p.name in SWEEP_OUTPUT_NAMES
+                     and not p.name.startswith(STORE_NAME))
+    print(f"\noutputs in {out}/: {', '.join(written)} (store: {out}/store.sqlite)")
     return EXIT_POINTS_FAILED if result.failures else EXIT_OK
 
 

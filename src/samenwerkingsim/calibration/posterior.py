@@ -33,12 +33,21 @@ class PosteriorCurves:
     quantities: dict[str, np.ndarray]   # name -> (draws, months) array
     draws: int
 
+    @property
+    def years(self) -> np.ndarray:
+        """The time axis of :meth:`band`, in years (one point a month)."""
+        return self.months / 12
+
     def band(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The 2.5%, 50% and 97.5% quantiles over the draws of ``name`` (``survival``,
+        ``intact``, ``dissolution`` or ``merger``), month by month: three arrays along
+        :attr:`years`."""
         low, mid, high = np.percentile(self.quantities[name], [2.5, 50, 97.5], axis=0)
         return low, mid, high
 
     def at(self, name: str, years: float) -> np.ndarray:
-        """The quantity after ``years`` in every draw."""
+        """The quantity after ``years`` in every draw (one value per draw; summarise it with
+        ``np.percentile`` or compare two designs draw by draw)."""
         return self.quantities[name][:, round(12 * years)]
 
     def to_summary(self) -> dict:
