@@ -13,7 +13,8 @@ import pytest
 from samenwerkingsim.docs import parameter_reference_markdown
 from samenwerkingsim.model.params import Behaviour, Levers
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
 
 def _fields(*classes):
     return [pytest.param(cls, f, id=f"{cls.__name__}.{f.name}")
@@ -46,3 +47,22 @@ def test_odd_names_every_parameter(cls, f, odd_text):
     assert re.search(pattern, odd_text), (
         f"docs/ODD.md does not mention {cls.__name__}.{f.name}: describe where it enters the "
         "model")
+
+
+def test_the_figures_in_docs_come_from_the_current_experiments():
+    # each PNG carries the fingerprint of the experiment that drew it: rerun the experiment
+    # (samenwerkingsim sweep / sensitivity experiments/NAME.toml) and copy its figure again
+    # after changing the experiment, its scenarios or the default parameters
+    from PIL import Image
+
+    from samenwerkingsim.experiments.spec import load_experiment
+
+    figures = sorted((ROOT / "docs" / "figures").glob("*.png"))
+    assert figures
+    for figure in figures:
+        with Image.open(figure) as image:
+            description = image.info["Description"]
+        name, fingerprint = re.search(r"experiment (\w+); fingerprint ([0-9a-f]{16})",
+                                      description).groups()
+        current = load_experiment(ROOT / "experiments" / f"{name}.toml").digest()
+        assert fingerprint == current, f"{figure.name} was drawn by an older {name}"
