@@ -55,6 +55,25 @@ class ScenarioError(ValueError):
         return (type(self), (self.source, self.problems))
 
 
+class SetOptionError(ScenarioError):
+    """Problems of the ``--set`` options themselves (a missing ``=``, a key that cannot be
+    set), found before the scenario's values are checked."""
+
+    def __init__(self, scenario: str | None, problems: Iterable[Problem]):
+        self.scenario = scenario
+        super().__init__("--set", problems)
+
+    def _report(self) -> str:
+        n = len(self.problems)
+        target = "" if self.scenario is None else f" (for {self.scenario})"
+        lines = [f"{n} problem{'s' if n != 1 else ''} in --set{target}:"]
+        lines += [f"  --set: {key}: {message}" for key, message in self.problems]
+        return "\n".join(lines)
+
+    def __reduce__(self):
+        return (type(self), (self.scenario, self.problems))
+
+
 class ScenarioWarning(UserWarning):
     """A scenario that is valid but contains something that has no effect, such as a
     governance change dated after the end of the run."""

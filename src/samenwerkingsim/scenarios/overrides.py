@@ -9,7 +9,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .errors import Collector, Problem, ScenarioError, join_key
+from .errors import Collector, Problem, ScenarioError, SetOptionError, join_key
 
 # --------------------------------------------------------------------------------------------
 # --set overrides
@@ -166,7 +166,8 @@ def apply_overrides(data: Mapping, sets: Iterable[str], *, source: str | None = 
     ------
     ScenarioError
         When an override is not of the form key=value or its key cannot be set (for instance
-        an array index out of range); its source is ``--set`` (``--set on <source>``).
+        an array index out of range): a :class:`SetOptionError`, whose report names ``--set``
+        and the scenario file.
     """
     result = copy.deepcopy(dict(data))
     problems = Collector()
@@ -180,7 +181,7 @@ def apply_overrides(data: Mapping, sets: Iterable[str], *, source: str | None = 
         if message:
             problems.add(key, message)
     if problems:
-        raise ScenarioError("--set" if source is None else f"--set on {source}", problems.items)
+        raise SetOptionError(source, problems.items)
     return result
 
 
