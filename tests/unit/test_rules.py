@@ -867,3 +867,13 @@ def test_all_judge_negative_ignores_members_who_left():
     value = np.array([[-0.5, 0.4], [-0.5, -0.1]])
     active = np.array([[True, False], [True, True]])
     assert rules.all_judge_negative(value, active, -0.15).tolist() == [True, False]
+
+
+def test_integer_power_equals_numpy_power_bit_for_bit():
+    rng = np.random.default_rng(3)
+    counts = rng.integers(0, 6, size=(50, 3, 10)).astype(float)
+    for base in (0.97, 0.5, 1.0, 0.0):
+        assert np.array_equal(rules.integer_power(base, counts), base ** counts)
+    fractional = counts + 0.5  # expected counts, not whole: raised as they are
+    assert np.array_equal(rules.integer_power(0.97, fractional), 0.97 ** fractional)
+    assert rules.integer_power(0.97, np.zeros((0, 3))).shape == (0, 3)

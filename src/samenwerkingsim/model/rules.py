@@ -321,8 +321,21 @@ def update_personal_trust(trust, successes, failures, gain, loss, decay):
     closes a share ``gain`` of the gap to 1, a failure takes a share ``loss`` of what there
     is), so trust stays in [0, 1] however many meetings fail."""
     trust = trust * (1.0 - decay)
-    trust = trust + (1.0 - trust) * (1.0 - (1.0 - gain) ** successes)
-    return trust * (1.0 - loss) ** failures
+    trust = trust + (1.0 - trust) * (1.0 - integer_power(1.0 - gain, successes))
+    return trust * integer_power(1.0 - loss, failures)
+
+
+def integer_power(base: float, counts):
+    """``base ** counts``. Counts of meetings are whole numbers: their powers are looked up
+    in a table of the few that occur rather than computed element by element (a power per
+    pair of wethouders per month was an eighth of the engine's time); the table holds the
+    same ``np.power`` values, so the result is the same. Other counts (expected values, say)
+    are raised as they are."""
+    whole = np.asarray(counts).astype(np.intp)
+    if np.ndim(base) or not np.array_equal(whole, counts):
+        return base ** counts
+    table = np.power(base, np.arange(whole.max(initial=0) + 1, dtype=float))
+    return table[whole]
 
 
 def update_municipal_trust(municipal, personal_mean, rate):
