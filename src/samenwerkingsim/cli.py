@@ -350,9 +350,11 @@ def command_run(args) -> int:
 
 
 def _set_behaviour_names(overrides: list[str]) -> set[str]:
-    """The behavioural parameters that ``--set KEY=VALUE`` options set (dots or __)."""
-    keys = (text.split("=", 1)[0].strip().replace("__", ".") for text in overrides)
-    return {key.removeprefix("behaviour.") for key in keys if key.startswith("behaviour.")}
+    """The behavioural parameters that ``--set KEY=VALUE`` options set."""
+    from .scenarios.overrides import override_notes
+
+    return {key.removeprefix("behaviour.") for key, _ in override_notes(overrides)
+            if key.startswith("behaviour.")}
 
 
 def _posterior_curves(args, scenarios: list, label: str) -> list:

@@ -63,7 +63,7 @@ from ..model.params import Behaviour, field_specs
 from ..output.files import read_targets
 from ..scenarios.errors import Collector, Problem, reject_unknown
 from ..scenarios.parsing import read_toml_file
-from ..scenarios.values import check_name, expect_table
+from ..scenarios.values import check_header, expect_table
 
 __all__ = ["CalibrationError", "CalibrationSpec", "Target", "calibrated_parameters",
            "load_calibration"]
@@ -186,14 +186,8 @@ def load_calibration(path: str | os.PathLike) -> CalibrationSpec:
     if not isinstance(data, Mapping):
         raise CalibrationError(source, [Problem("", f"expected a table, found {data!r}")])
     reject_unknown(data, TOP_LEVEL_KEYS, "", problems, what="table or key")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        problems.add("schema_version", f"found {data.get('schema_version')!r}, allowed: "
-                                       f"{SCHEMA_VERSION}")
-    name = data.get("name")
-    if name is None:
-        problems.add("name", "missing; give the calibration a short name")
-    else:
-        check_name(name, "name", problems, "/\\")
+    name = check_header(data, problems, what="calibration", example="calibration",
+                        version=SCHEMA_VERSION, forbidden="/\\")
     seed = data.get("seed", 20231031)
     if type(seed) is not int or not 0 <= seed < 2**63:
         problems.add("seed", f"found {seed!r}, allowed: a whole number in [0, 2**63)")

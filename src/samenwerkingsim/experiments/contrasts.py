@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .tables import rows
+
 __all__ = ["CONTRAST_OUTPUTS", "ContrastsResult", "contrasts"]
 
 CONTRAST_OUTPUTS = ("s_10y", "s_15y", "intact_10y", "intact_15y", "merger_10y",
@@ -27,7 +29,7 @@ class ContrastsResult:
     table: dict[str, list]
 
     def records(self) -> list[dict]:
-        return [{k: self.table[k][i] for k in self.table} for i in range(len(self.table["name"]))]
+        return rows(self.table)
 
 
 def contrasts(result) -> ContrastsResult:

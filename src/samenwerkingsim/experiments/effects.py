@@ -19,6 +19,7 @@ import numpy as np
 
 from ..model.ensemble import FIXED_POINT, METRICS, SQUARE_FIXED_POINT
 from .store import STORE_NAME, Store
+from .tables import rows
 
 __all__ = ["EFFECT_OUTPUTS", "EffectsResult", "lever_effects"]
 
@@ -37,8 +38,7 @@ class EffectsResult:
     table: dict[str, list]
 
     def records(self) -> list[dict]:
-        n = len(self.table["point"])
-        return [{c: self.table[c][i] for c in self.table} for i in range(n)]
+        return rows(self.table)
 
     def distinguishable(self, row: dict) -> list[str]:
         """The outputs whose interval excludes 0 in a row."""

@@ -46,6 +46,7 @@ from scipy.stats import norm
 from ..analysis import SUMMARY_YEARS
 from ..scenarios.errors import Problem
 from .spec import Experiment, ExperimentError
+from .tables import plain_rows
 
 __all__ = ["INDEX_COLUMNS", "METHODS", "NOISE_COLUMNS", "OUTPUT_YEARS", "SENSITIVITY_OUTPUTS",
            "SensitivityResult", "analyse", "check_analysable", "is_constant", "monte_carlo_noise",
@@ -126,11 +127,11 @@ class SensitivityResult:
 
     def records(self) -> list[dict]:
         """One dict per output and factor, with plain Python values (None for NaN)."""
-        return _records(self.indices)
+        return plain_rows(self.indices)
 
     def noise_records(self) -> list[dict]:
         """One dict per output: its Monte Carlo noise."""
-        return _records(self.noise)
+        return plain_rows(self.noise)
 
     def rows(self, output: str) -> dict[str, np.ndarray]:
         """The index table of one output, one row per factor in factor order."""
@@ -485,17 +486,6 @@ def _flag(method: str, indices: dict, noise: dict) -> None:
                                               & (indices[name] > share))
 
 
-def _records(table: dict[str, np.ndarray]) -> list[dict]:
-    n = len(next(iter(table.values())))
-    return [{name: _plain(column[i]) for name, column in table.items()} for i in range(n)]
-
-
-def _plain(x):
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
 
 
 # --------------------------------------------------------------------------------------------

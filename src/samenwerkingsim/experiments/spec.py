@@ -46,7 +46,7 @@ from ..scenarios import ScenarioError, parse_scenario, read_scenario_data, scena
 from ..scenarios.errors import Collector, Problem, reject_unknown
 from ..scenarios.overrides import set_values, value_at
 from ..scenarios.parsing import read_toml_file
-from ..scenarios.values import check_name, expect_table
+from ..scenarios.values import check_header, expect_table
 
 __all__ = ["DESIGNS", "Design", "Experiment", "ExperimentError", "Factor", "Point",
            "load_experiment", "parse_experiment"]
@@ -227,16 +227,8 @@ def parse_experiment(data: Mapping, source: str, folder: Path) -> Experiment:
     if not isinstance(data, Mapping):
         raise ExperimentError(source, [Problem("", f"expected a table, found {data!r}")])
     reject_unknown(data, TOP_LEVEL_KEYS, "", problems, what="table or key")
-    version = data.get("schema_version")
-    if type(version) is not int or version != SCHEMA_VERSION:
-        problems.add("schema_version", f"found {version!r}, allowed: {SCHEMA_VERSION}"
-                     if "schema_version" in data else
-                     f"missing; this version reads schema_version = {SCHEMA_VERSION}")
-    name = data.get("name")
-    if name is None:
-        problems.add("name", 'missing; give the experiment a short name, e.g. name = "sweep"')
-    else:
-        check_name(name, "name", problems, "/\\")
+    name = check_header(data, problems, what="experiment", example="sweep",
+                        version=SCHEMA_VERSION, forbidden="/\\")
     description = data.get("description", "")
     if not isinstance(description, str):
         problems.add("description", f"expected a string, found {description!r}")

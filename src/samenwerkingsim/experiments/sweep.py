@@ -33,6 +33,7 @@ from ..output.folders import FolderLock, OutputFolderError, check_folder_path
 from .executors import LocalExecutor
 from .spec import Experiment
 from .store import STORE_NAME, ChunkFailure, ChunkOutcome, Store, StoreMismatch
+from .tables import plain, plain_rows
 
 __all__ = ["CHUNK_SIZE", "SWEEP_OUTPUT_NAMES", "ChunkTask", "SweepResult", "run_sweep"]
 
@@ -131,8 +132,7 @@ class SweepResult:
 
     def records(self) -> list[dict]:
         """One dict per point, with plain Python values."""
-        n = len(self.table["point"])
-        return [{c: _plain(self.table[c][i]) for c in self.table} for i in range(n)]
+        return plain_rows(self.table)
 
     @cached_property
     def curves_by_point(self) -> dict[int, StabilityCurves]:
@@ -170,12 +170,6 @@ class SweepResult:
         return plot_factor_effect(self, self.experiment.factors[0].key, output=output, ax=ax)
 
 
-def _plain(x):
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
 
 
 def point_curves(experiment: Experiment, store: Store) -> dict[int, StabilityCurves]:
@@ -375,7 +369,7 @@ def _stored_table(experiment: Experiment, store: Store) -> dict | None:
 
 def _save_point_results(store: Store, table: dict) -> None:
     columns = list(table)
-    rows = [tuple(_plain(table[c][i]) if not isinstance(table[c][i], list | tuple)
+    rows = [tuple(plain(table[c][i]) if not isinstance(table[c][i], list | tuple)
                   else json.dumps(table[c][i]) for c in columns)
             for i in range(len(table["point"]))]
     store.write_point_results(columns, rows)

@@ -436,8 +436,8 @@ def advance_month(state: State, draws: dict, ctx: Context) -> None:
     apply_calendar_and_shocks(state, draws, ctx)
     run_organisation(state, ctx)
     meet_and_build_trust(state, draws, ctx)
-    build_ownership(state, ctx)
-    appraise(state, ctx)
+    imposition = build_ownership(state, ctx)
+    appraise(state, ctx, imposition)
     decide(state, draws, ctx)
     state.month += 1
 
@@ -667,13 +667,15 @@ def felt_imposition(state: State, ctx: Context) -> tuple[np.ndarray, np.ndarray]
     return level, imposition
 
 
-def build_ownership(state: State, ctx: Context) -> None:
-    """Eigenaarschap of each member from its own participation, eroded by imposition."""
+def build_ownership(state: State, ctx: Context) -> np.ndarray:
+    """Eigenaarschap of each member from its own participation, eroded by imposition;
+    returns the imposition felt this month, which the councils' appraisal weighs too."""
     b = ctx.behaviour
     level, imposition = felt_imposition(state, ctx)
     state.ownership = np.where(state.active, rules.update_ownership(
         state.ownership, level, imposition, b.ownership_gain_per_month,
         b.ownership_erosion_per_month), state.ownership)
+    return imposition
 
 
 def member_trust(state: State, ctx: Context) -> np.ndarray:
@@ -685,11 +687,12 @@ def member_trust(state: State, ctx: Context) -> np.ndarray:
     return np.where(others > 0, total / np.maximum(others, 1.0), 0.0)
 
 
-def appraise(state: State, ctx: Context) -> None:
+def appraise(state: State, ctx: Context, imposition: np.ndarray) -> None:
     """Each council weighs what membership brings against the autonomy given up, decisions
     that feel imposed, the coordination burden, the accumulated burden of joint operation, an
     unfair cost share, frustration and incidents, and judges on its smoothed experience; its
-    merger support moves with integration, pressure and that judgement."""
+    merger support moves with integration, pressure and that judgement. ``imposition`` is
+    this month's felt imposition, as :func:`build_ownership` returned it."""
     b = ctx.behaviour
     lv = state.levers
     trust = member_trust(state, ctx)
@@ -699,7 +702,6 @@ def appraise(state: State, ctx: Context) -> None:
         b, quality_gain=state.quality[:, None] - state.standalone_quality,
         vulnerability_relief=(1.0 - state.population / combined) * state.maturity[:, None],
         regional_weight=state.regional_weight, trust=trust, scope=scope)
-    _, imposition = felt_imposition(state, ctx)
     state.burden = rules.accumulate_burden(state.burden, state.member_similarity,
                                            lv.culture_build_new, lv.scope_policy,
                                            12.0 * b.burden_memory_years)

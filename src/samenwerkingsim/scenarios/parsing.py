@@ -103,6 +103,7 @@ from .schema import (
 )
 from .values import (
     INVALID,
+    check_header,
     check_name,
     digit_hint,
     documented_fields,
@@ -210,18 +211,8 @@ def parse_scenario(data: Mapping, source: str, *, overrides: Iterable[str] = ())
                                                  f"found {data!r}")])
     reject_unknown(data, TOP_LEVEL_KEYS, "", problems, what="table or key")
 
-    version = data.get("schema_version", INVALID)
-    if version is INVALID:
-        problems.add("schema_version", f"missing; this version of samenwerkingsim reads "
-                                       f"schema_version = {SCHEMA_VERSION}")
-    elif type(version) is not int or version != SCHEMA_VERSION:
-        problems.add("schema_version", f"found {version!r}, allowed: {SCHEMA_VERSION}")
-
-    name = data.get("name", INVALID)
-    if name is INVALID:
-        problems.add("name", "missing; give the scenario a short name, e.g. name = \"kempen\"")
-    else:
-        check_name(name, "name", problems, SCENARIO_NAME_FORBIDDEN)
+    name = check_header(data, problems, what="scenario", example="kempen",
+                        version=SCHEMA_VERSION, forbidden=SCENARIO_NAME_FORBIDDEN)
     description = data.get("description", "")
     if not isinstance(description, str):
         problems.add("description", f"expected a string, found {description!r}")

@@ -167,6 +167,25 @@ def check_name(value: Any, key: str, problems: Collector, forbidden: str = "") -
     return True
 
 
+def check_header(data: Mapping, problems: Collector, *, what: str, example: str,
+                 version: int, forbidden: str = "") -> Any:
+    """The ``schema_version`` and ``name`` every samenwerkingsim file starts with (scenario,
+    experiment and calibration files alike); returns the name as given, after recording any
+    problem with either."""
+    found = data.get("schema_version", INVALID)
+    if found is INVALID:
+        problems.add("schema_version", f"missing; this version of samenwerkingsim reads "
+                                       f"schema_version = {version}")
+    elif type(found) is not int or found != version:
+        problems.add("schema_version", f"found {found!r}, allowed: {version}")
+    name = data.get("name", INVALID)
+    if name is INVALID:
+        problems.add("name", f'missing; give the {what} a short name, e.g. name = "{example}"')
+        return None
+    check_name(name, "name", problems, forbidden)
+    return name
+
+
 def read_month(value: Any, key: str, problems: Collector) -> tuple[int, int] | None:
     """(year, month) of a "YYYY-MM" string, or None after recording why not."""
     example = 'as a string "YYYY-MM", e.g. "2010-01"'
